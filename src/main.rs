@@ -1,0 +1,4 @@
+//! stackform: typed model of a serverless stack, rendered as Terraform HCL.
+mod render;
+
+fn main() {}

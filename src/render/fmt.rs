@@ -1,0 +1,1 @@
+//! The `terraform fmt` alignment pass over hcl-rs output.

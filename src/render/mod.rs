@@ -1,0 +1,2 @@
+//! Pure rendering of a stack to Terraform HCL.
+pub mod fmt;
