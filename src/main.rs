@@ -1,5 +1,35 @@
-//! stackform: typed model of a serverless stack, rendered as Terraform HCL.
+//! stackform: a typed model of a serverless AWS stack, rendered as reviewable Terraform.
+//!
+//! `main` parses arguments, runs one command and prints any error chain once.
+
+mod cli;
+mod commands;
+mod header;
 mod model;
 mod render;
+mod write;
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Gen(args) => commands::generate::run(args),
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Init(args) => commands::init::run(args),
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("stackform: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

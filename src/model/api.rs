@@ -4,7 +4,9 @@ use super::diag::Diagnostics;
 use super::reader::{Located, Reader};
 use super::settings::Settings;
 
-pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"];
+pub const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Route {
@@ -46,7 +48,9 @@ impl Api {
             .and_then(|f| f.string(d))
             .unwrap_or_else(|| Located::new("v1".into(), r.span.clone(), r.key_path("stage")));
         let tracing_at = r.get("tracing").and_then(|f| f.bool(d));
-        let tracing = tracing_at.as_ref().map_or(settings.api_tracing, |v| v.value);
+        let tracing = tracing_at
+            .as_ref()
+            .map_or(settings.api_tracing, |v| v.value);
         let throttling_rate_limit = r
             .get("throttling_rate_limit")
             .and_then(|f| f.float(d, 1.0, 1_000_000.0))

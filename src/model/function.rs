@@ -83,7 +83,10 @@ impl Function {
             .get("reserved_concurrency")
             .and_then(|f| f.int(d, 1, 10000))
             .map_or(10, |v| v.value);
-        let (tracing, tracing_at) = match r.get("tracing").and_then(|f| f.choice(d, TracingMode::CHOICES)) {
+        let (tracing, tracing_at) = match r
+            .get("tracing")
+            .and_then(|f| f.choice(d, TracingMode::CHOICES))
+        {
             Some(v) => (
                 TracingMode::parse(&v.value).unwrap_or(TracingMode::Active),
                 Some(v),
@@ -108,7 +111,10 @@ impl Function {
                 tables.push((table, access));
             }
         }
-        let queues = r.fixed(d, "queues").and_then(|f| f.strings(d)).unwrap_or_default();
+        let queues = r
+            .fixed(d, "queues")
+            .and_then(|f| f.strings(d))
+            .unwrap_or_default();
         let state_machines = r
             .fixed(d, "state_machines")
             .and_then(|f| f.strings(d))

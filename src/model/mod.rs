@@ -243,7 +243,8 @@ pub fn load(text: &str) -> Result<Model, Diagnostics> {
         for &kind in OVERRIDABLE {
             let over = sr.get(kind).and_then(|f| {
                 let span = f.value.span();
-                f.table(&mut d).map(|(table, _, path)| Section { table, span, path })
+                f.table(&mut d)
+                    .map(|(table, _, path)| Section { table, span, path })
             });
             overrides.push((kind, over));
         }
@@ -255,18 +256,40 @@ pub fn load(text: &str) -> Result<Model, Diagnostics> {
                 OVERRIDABLE.join(", ")
             ),
         );
-        let over = |kind: &str| overrides.iter().find(|(k, _)| *k == kind).and_then(|(_, s)| s.as_ref());
-        let base = |kind: &str| bases.iter().find(|(k, _)| *k == kind).and_then(|(_, s)| s.as_ref());
+        let over = |kind: &str| {
+            overrides
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .and_then(|(_, s)| s.as_ref())
+        };
+        let base = |kind: &str| {
+            bases
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .and_then(|(_, s)| s.as_ref())
+        };
 
-        let tables = each(&mut d, base("tables"), over("tables"), "table", |k, r, d| {
-            Some(Table::read(k, r, d, &settings))
-        });
-        let queues = each(&mut d, base("queues"), over("queues"), "queue", |k, r, d| {
-            Some(Queue::read(k, r, d))
-        });
-        let functions = each(&mut d, base("functions"), over("functions"), "function", |k, r, d| {
-            Some(Function::read(k, r, d, &settings))
-        });
+        let tables = each(
+            &mut d,
+            base("tables"),
+            over("tables"),
+            "table",
+            |k, r, d| Some(Table::read(k, r, d, &settings)),
+        );
+        let queues = each(
+            &mut d,
+            base("queues"),
+            over("queues"),
+            "queue",
+            |k, r, d| Some(Queue::read(k, r, d)),
+        );
+        let functions = each(
+            &mut d,
+            base("functions"),
+            over("functions"),
+            "function",
+            |k, r, d| Some(Function::read(k, r, d, &settings)),
+        );
         let state_machines = each(
             &mut d,
             base("state_machines"),
@@ -275,7 +298,9 @@ pub fn load(text: &str) -> Result<Model, Diagnostics> {
             |k, r, d| Some(StateMachine::read(k, r, d, &settings)),
         );
         let alarms = each(&mut d, base("alarms"), over("alarms"), "alarm", Alarm::read);
-        let api = single(&mut d, base("api"), over("api"), |r, d| Api::read(r, d, &settings));
+        let api = single(&mut d, base("api"), over("api"), |r, d| {
+            Api::read(r, d, &settings)
+        });
         let dashboard = single(&mut d, dashboard.as_ref(), None, Dashboard::read);
         let xray = read_xray(&mut d, base("xray"), over("xray"));
 
@@ -285,7 +310,11 @@ pub fn load(text: &str) -> Result<Model, Diagnostics> {
                 k.as_ref().map(|k| k.value.clone()),
                 r.as_ref().map(|r| r.value.clone()),
             ),
-            None => (Located::new(String::new(), 0..0, "state.bucket".into()), None, None),
+            None => (
+                Located::new(String::new(), 0..0, "state.bucket".into()),
+                None,
+                None,
+            ),
         };
         let key_prefix = key_prefix.unwrap_or_else(|| name.value.clone());
         stacks.push(Stack {
@@ -386,7 +415,10 @@ fn each<'a, 'i, T>(
             let DeValue::Table(table) = value.get_ref() else {
                 d.error(
                     value.span(),
-                    format!("`{path}` must be a table, got {}", value.get_ref().type_str()),
+                    format!(
+                        "`{path}` must be a table, got {}",
+                        value.get_ref().type_str()
+                    ),
                 );
                 continue;
             };
@@ -427,11 +459,18 @@ fn each<'a, 'i, T>(
         for (key, _) in over.table.iter() {
             if !known.contains(&key.get_ref().as_ref()) {
                 let hint = suggest(key.get_ref(), &known).unwrap_or_else(|| {
-                    format!("overrides apply to components declared at the top level; declared: {}", known.join(", "))
+                    format!(
+                        "overrides apply to components declared at the top level; declared: {}",
+                        known.join(", ")
+                    )
                 });
                 d.error_hint(
                     key.span(),
-                    format!("`{}.{}` overrides a {what} that does not exist", over.path, key.get_ref()),
+                    format!(
+                        "`{}.{}` overrides a {what} that does not exist",
+                        over.path,
+                        key.get_ref()
+                    ),
                     hint,
                 );
             }
@@ -451,7 +490,10 @@ fn single<'a, 'i, T>(
         if let Some(over) = over {
             d.error_hint(
                 over.span.clone(),
-                format!("`{}` overrides a section the stack does not declare", over.path),
+                format!(
+                    "`{}` overrides a section the stack does not declare",
+                    over.path
+                ),
                 "declare the section at the top level first",
             );
         }
@@ -491,7 +533,9 @@ fn read_xray<'a, 'i>(
             let mut r = Reader::single(s.table, &s.path, s.span.clone());
             let found = r.get(key)?;
             let span = found.value.span();
-            let section = found.table(d).map(|(table, _, path)| Section { table, span, path });
+            let section = found
+                .table(d)
+                .map(|(table, _, path)| Section { table, span, path });
             section
         })
     };
@@ -502,16 +546,27 @@ fn read_xray<'a, 'i>(
         r.get("sdk_layer");
         r.finish(d, "");
     }
-    let (rules_base, rules_over) = (sub(d, Some(base), "sampling_rules"), sub(d, over, "sampling_rules"));
+    let (rules_base, rules_over) = (
+        sub(d, Some(base), "sampling_rules"),
+        sub(d, over, "sampling_rules"),
+    );
     let (groups_base, groups_over) = (sub(d, Some(base), "groups"), sub(d, over, "groups"));
     let (layer_base, layer_over) = (sub(d, Some(base), "sdk_layer"), sub(d, over, "sdk_layer"));
     XRay {
-        sampling_rules: each(d, rules_base.as_ref(), rules_over.as_ref(), "sampling rule", |k, r, d| {
-            Some(SamplingRule::read(k, r, d))
-        }),
-        groups: each(d, groups_base.as_ref(), groups_over.as_ref(), "group", |k, r, d| {
-            Some(Group::read(k, r, d))
-        }),
+        sampling_rules: each(
+            d,
+            rules_base.as_ref(),
+            rules_over.as_ref(),
+            "sampling rule",
+            |k, r, d| Some(SamplingRule::read(k, r, d)),
+        ),
+        groups: each(
+            d,
+            groups_base.as_ref(),
+            groups_over.as_ref(),
+            "group",
+            |k, r, d| Some(Group::read(k, r, d)),
+        ),
         sdk_layer: single(d, layer_base.as_ref(), layer_over.as_ref(), SdkLayer::read),
     }
 }
@@ -530,21 +585,40 @@ mod tests {
 
     #[test]
     fn the_default_stack_resolves_tracing_per_environment() {
-        let model = load(DEFAULT_STACK).unwrap_or_else(|d| panic!("{}", d.render("stack.toml", DEFAULT_STACK)));
+        let model = load(DEFAULT_STACK)
+            .unwrap_or_else(|d| panic!("{}", d.render("stack.toml", DEFAULT_STACK)));
         assert_eq!(model.env_names(), ["dev", "staging", "prod"]);
-        let dev = model.env("dev").map(|s| s.function("payment").map(|f| f.tracing));
+        let dev = model
+            .env("dev")
+            .map(|s| s.function("payment").map(|f| f.tracing));
         assert_eq!(dev, Some(Some(TracingMode::PassThrough)));
         let prod = model.env("prod");
-        assert_eq!(prod.and_then(|s| s.function("payment")).map(|f| (f.tracing, f.memory)), Some((TracingMode::Active, 1024)));
-        assert_eq!(model.env("staging").map(|s| s.settings.sampling_rate), Some(0.5));
-        assert_eq!(model.env("dev").map(|s| s.tables.iter().all(|t| !t.contributor_insights)), Some(true));
+        assert_eq!(
+            prod.and_then(|s| s.function("payment"))
+                .map(|f| (f.tracing, f.memory)),
+            Some((TracingMode::Active, 1024))
+        );
+        assert_eq!(
+            model.env("staging").map(|s| s.settings.sampling_rate),
+            Some(0.5)
+        );
+        assert_eq!(
+            model
+                .env("dev")
+                .map(|s| s.tables.iter().all(|t| !t.contributor_insights)),
+            Some(true)
+        );
     }
 
     #[test]
     fn unknown_keys_are_located_and_suggested() {
-        let text = DEFAULT_STACK.replace("memory = 512\ntimeout = 30", "memroy = 512\ntimeout = 30");
+        let text =
+            DEFAULT_STACK.replace("memory = 512\ntimeout = 30", "memroy = 512\ntimeout = 30");
         let out = render_errors(&text);
-        assert!(out.contains("unknown key `functions.payment.memroy`"), "{out}");
+        assert!(
+            out.contains("unknown key `functions.payment.memroy`"),
+            "{out}"
+        );
         assert!(out.contains("did you mean `memory`?"), "{out}");
     }
 }

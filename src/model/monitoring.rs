@@ -46,12 +46,17 @@ impl Alarm {
             .get("evaluation_periods")
             .and_then(|f| f.int(d, 1, 100))
             .map_or(1, |v| v.value);
-        let period = r.get("period").map(|f| (f.path.clone(), f.int(d, 10, 86400)));
+        let period = r
+            .get("period")
+            .map(|f| (f.path.clone(), f.int(d, 10, 86400)));
         let period = match period {
             Some((path, Some(p))) if p.value % 60 != 0 && ![10, 20, 30].contains(&p.value) => {
                 d.error_hint(
                     p.span.clone(),
-                    format!("`{path}` must be 10, 20, 30 or a multiple of 60, got {}", p.value),
+                    format!(
+                        "`{path}` must be 10, 20, 30 or a multiple of 60, got {}",
+                        p.value
+                    ),
                     "CloudWatch alarm periods are 10, 20 or 30 seconds or whole minutes",
                 );
                 60
@@ -65,7 +70,10 @@ impl Alarm {
             _ => {
                 d.error_hint(
                     r.span.clone(),
-                    format!("`{}` must name exactly one of `function` or `queue`", r.path),
+                    format!(
+                        "`{}` must name exactly one of `function` or `queue`",
+                        r.path
+                    ),
                     "an alarm watches a function's or a queue's metric",
                 );
                 return None;
@@ -79,7 +87,10 @@ impl Alarm {
         if !allowed.contains(&metric.value.as_str()) {
             d.error_hint(
                 metric.span.clone(),
-                format!("`{}` \"{}\" is not a metric stackform alarms on here", metric.path, metric.value),
+                format!(
+                    "`{}` \"{}\" is not a metric stackform alarms on here",
+                    metric.path, metric.value
+                ),
                 format!("use one of {}", allowed.join(", ")),
             );
         }

@@ -84,7 +84,10 @@ impl Settings {
 
     pub fn read(r: &mut Reader, d: &mut Diagnostics) -> Self {
         let mut s = Self::builtin();
-        if let Some(v) = r.get("lambda_tracing").and_then(|f| f.choice(d, TracingMode::CHOICES)) {
+        if let Some(v) = r
+            .get("lambda_tracing")
+            .and_then(|f| f.choice(d, TracingMode::CHOICES))
+        {
             s.lambda_tracing = TracingMode::parse(&v.value).unwrap_or(TracingMode::Active);
             s.lambda_tracing_at = Some(v);
         }
@@ -118,7 +121,12 @@ impl Settings {
             }
         }
         read_bool(r, d, "deletion_protection", &mut s.deletion_protection);
-        read_bool(r, d, "point_in_time_recovery", &mut s.point_in_time_recovery);
+        read_bool(
+            r,
+            d,
+            "point_in_time_recovery",
+            &mut s.point_in_time_recovery,
+        );
         read_bool(r, d, "xray_sdk_layer", &mut s.xray_sdk_layer);
         s
     }

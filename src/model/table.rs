@@ -47,7 +47,10 @@ impl Table {
             if !["S", "N", "B"].contains(&ty.value.as_str()) {
                 d.error_hint(
                     ty.span.clone(),
-                    format!("`{}` must be \"S\", \"N\" or \"B\", got \"{}\"", ty.path, ty.value),
+                    format!(
+                        "`{}` must be \"S\", \"N\" or \"B\", got \"{}\"",
+                        ty.path, ty.value
+                    ),
                     "key attributes are strings (S), numbers (N) or binary (B)",
                 );
             }
@@ -75,7 +78,10 @@ impl Table {
                 }
             }
         }
-        let ttl_attribute = r.fixed(d, "ttl_attribute").and_then(|f| f.string(d)).map(|s| s.value);
+        let ttl_attribute = r
+            .fixed(d, "ttl_attribute")
+            .and_then(|f| f.string(d))
+            .map(|s| s.value);
         let contributor_insights_at = r.get("contributor_insights").and_then(|f| f.bool(d));
         let contributor_insights = contributor_insights_at
             .as_ref()

@@ -24,7 +24,10 @@ pub fn validate(stack: &Stack, d: &mut Diagnostics) {
             .map_or(stack.name.span.clone(), |g| g.span.clone());
         d.error_hint(
             at,
-            format!("environment `{}` enables `xray_sdk_layer` but `[xray.sdk_layer]` is not declared", stack.env),
+            format!(
+                "environment `{}` enables `xray_sdk_layer` but `[xray.sdk_layer]` is not declared",
+                stack.env
+            ),
             "declare `[xray.sdk_layer]` with its `package`, or set `xray_sdk_layer = false`",
         );
     }
@@ -51,14 +54,27 @@ fn names(stack: &Stack, d: &mut Diagnostics) {
     }
     let prefix = stack.prefix();
     for f in &stack.functions {
-        limit(d, &f.span, &f.path, "Lambda function name", &stack.aws_name(&f.key), 64);
+        limit(
+            d,
+            &f.span,
+            &f.path,
+            "Lambda function name",
+            &stack.aws_name(&f.key),
+            64,
+        );
         if f.handler.is_empty() || f.handler.len() > 128 {
-            d.error(f.span.clone(), format!("`{}.handler` must be 1 to 128 characters", f.path));
+            d.error(
+                f.span.clone(),
+                format!("`{}.handler` must be 1 to 128 characters", f.path),
+            );
         }
         if f.package.value.is_empty() || f.package.value.starts_with('/') {
             d.error_hint(
                 f.package.span.clone(),
-                format!("`{}` must be an S3 key in the artifact bucket", f.package.path),
+                format!(
+                    "`{}` must be an S3 key in the artifact bucket",
+                    f.package.path
+                ),
                 "e.g. \"functions/payment.zip\", without a leading slash",
             );
         }
@@ -78,8 +94,15 @@ fn names(stack: &Stack, d: &mut Diagnostics) {
             }
         }
         for (key, _) in &f.environment {
-            let ok = key.value.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && key.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let ok = key
+                .value
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+                && key
+                    .value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !ok || key.value.starts_with("AWS_") {
                 d.error_hint(
                     key.span.clone(),
@@ -96,21 +119,69 @@ fn names(stack: &Stack, d: &mut Diagnostics) {
     for q in &stack.queues {
         // The dead-letter queue's name is the longest derived from the key.
         let dlq = format!("{}-dlq", stack.aws_name(&q.key));
-        limit(d, &q.span, &q.path, "SQS queue name (of its dead-letter queue)", &dlq, 80);
+        limit(
+            d,
+            &q.span,
+            &q.path,
+            "SQS queue name (of its dead-letter queue)",
+            &dlq,
+            80,
+        );
     }
     for sm in &stack.state_machines {
-        limit(d, &sm.span, &sm.path, "state machine name", &stack.aws_name(&sm.key), 80);
-        limit(d, &sm.span, &sm.path, "IAM role name", &format!("{prefix}-sfn-{}", sm.key.replace('_', "-")), 64);
+        limit(
+            d,
+            &sm.span,
+            &sm.path,
+            "state machine name",
+            &stack.aws_name(&sm.key),
+            80,
+        );
+        limit(
+            d,
+            &sm.span,
+            &sm.path,
+            "IAM role name",
+            &format!("{prefix}-sfn-{}", sm.key.replace('_', "-")),
+            64,
+        );
     }
     for rule in &stack.xray.sampling_rules {
-        limit(d, &rule.span, &rule.path, "X-Ray sampling rule name", &stack.aws_name(&rule.key), 32);
+        limit(
+            d,
+            &rule.span,
+            &rule.path,
+            "X-Ray sampling rule name",
+            &stack.aws_name(&rule.key),
+            32,
+        );
         if rule.url_path.len() > 128 || rule.service_name.len() > 64 {
-            d.error(rule.span.clone(), format!("`{}`: `url_path` is limited to 128 and `service_name` to 64 characters", rule.path));
+            d.error(
+                rule.span.clone(),
+                format!(
+                    "`{}`: `url_path` is limited to 128 and `service_name` to 64 characters",
+                    rule.path
+                ),
+            );
         }
     }
-    limit(d, &stack.name.span, "stack.name", "X-Ray sampling rule name", &format!("{prefix}-default"), 32);
+    limit(
+        d,
+        &stack.name.span,
+        "stack.name",
+        "X-Ray sampling rule name",
+        &format!("{prefix}-default"),
+        32,
+    );
     for g in &stack.xray.groups {
-        limit(d, &g.span, &g.path, "X-Ray group name", &stack.aws_name(&g.key), 32);
+        limit(
+            d,
+            &g.span,
+            &g.path,
+            "X-Ray group name",
+            &stack.aws_name(&g.key),
+            32,
+        );
         if g.filter_expression.value.trim().is_empty() {
             d.error(
                 g.filter_expression.span.clone(),
@@ -119,7 +190,14 @@ fn names(stack: &Stack, d: &mut Diagnostics) {
         }
     }
     for a in &stack.alarms {
-        limit(d, &a.span, &a.path, "alarm name", &stack.aws_name(&a.key), 255);
+        limit(
+            d,
+            &a.span,
+            &a.path,
+            "alarm name",
+            &stack.aws_name(&a.key),
+            255,
+        );
     }
     for bucket in [&stack.artifact_bucket, &stack.state.bucket] {
         if !is_bucket_name(&bucket.value) {
@@ -136,7 +214,10 @@ fn limit(d: &mut Diagnostics, span: &Range<usize>, path: &str, what: &str, name:
     if name.len() > max {
         d.error_hint(
             span.clone(),
-            format!("`{path}` makes the {what} \"{name}\" {} characters long; AWS allows {max}", name.len()),
+            format!(
+                "`{path}` makes the {what} \"{name}\" {} characters long; AWS allows {max}",
+                name.len()
+            ),
             "shorten the component's key or the stack name",
         );
     }
@@ -162,7 +243,13 @@ fn is_bucket_name(s: &str) -> bool {
 }
 
 /// A reference to a component that must exist.
-fn exists(d: &mut Diagnostics, reference: &Located<String>, what: &str, section: &str, known: &[&str]) -> bool {
+fn exists(
+    d: &mut Diagnostics,
+    reference: &Located<String>,
+    what: &str,
+    section: &str,
+    known: &[&str],
+) -> bool {
     if known.contains(&reference.value.as_str()) {
         return true;
     }
@@ -175,13 +262,20 @@ fn exists(d: &mut Diagnostics, reference: &Located<String>, what: &str, section:
     });
     d.error_hint(
         reference.span.clone(),
-        format!("`{}` refers to {what} `{}`, which does not exist", reference.path, reference.value),
+        format!(
+            "`{}` refers to {what} `{}`, which does not exist",
+            reference.path, reference.value
+        ),
         hint,
     );
     false
 }
 
-fn duplicates<'a>(d: &mut Diagnostics, items: impl IntoIterator<Item = &'a Located<String>>, what: &str) {
+fn duplicates<'a>(
+    d: &mut Diagnostics,
+    items: impl IntoIterator<Item = &'a Located<String>>,
+    what: &str,
+) {
     let mut seen = BTreeSet::new();
     for item in items {
         if !seen.insert(item.value.as_str()) {
@@ -197,7 +291,11 @@ fn references(stack: &Stack, d: &mut Diagnostics) {
     let tables: Vec<&str> = stack.tables.iter().map(|t| t.key.as_str()).collect();
     let queues: Vec<&str> = stack.queues.iter().map(|q| q.key.as_str()).collect();
     let functions: Vec<&str> = stack.functions.iter().map(|f| f.key.as_str()).collect();
-    let machines: Vec<&str> = stack.state_machines.iter().map(|s| s.key.as_str()).collect();
+    let machines: Vec<&str> = stack
+        .state_machines
+        .iter()
+        .map(|s| s.key.as_str())
+        .collect();
     for f in &stack.functions {
         for (table, _) in &f.tables {
             exists(d, table, "table", "tables", &tables);
@@ -213,7 +311,9 @@ fn references(stack: &Stack, d: &mut Diagnostics) {
         duplicates(d, &f.parameters, "parameter");
     }
     for q in &stack.queues {
-        let Some(consumer) = &q.consumer else { continue };
+        let Some(consumer) = &q.consumer else {
+            continue;
+        };
         if !exists(d, consumer, "function", "functions", &functions) {
             continue;
         }
@@ -237,7 +337,10 @@ fn references(stack: &Stack, d: &mut Diagnostics) {
         {
             d.error_hint(
                 c.span.clone(),
-                format!("`{}`: function `{}` already consumes another queue", c.path, c.value),
+                format!(
+                    "`{}`: function `{}` already consumes another queue",
+                    c.path, c.value
+                ),
                 "give each queue its own consumer function",
             );
         }
@@ -287,11 +390,17 @@ fn api(stack: &Stack, d: &mut Diagnostics) {
     let stage = &api.stage;
     if stage.value.is_empty()
         || stage.value.len() > 128
-        || !stage.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        || !stage
+            .value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         d.error_hint(
             stage.span.clone(),
-            format!("`{}` \"{}\" is not a valid stage name", stage.path, stage.value),
+            format!(
+                "`{}` \"{}\" is not a valid stage name",
+                stage.path, stage.value
+            ),
             "use 1 to 128 letters, digits, hyphens and underscores",
         );
     }
@@ -310,14 +419,22 @@ fn api(stack: &Stack, d: &mut Diagnostics) {
         let valid = path.value.starts_with('/')
             && (path.value == "/"
                 || segments.iter().all(|s| {
-                    let inner = s.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(s);
+                    let inner = s
+                        .strip_prefix('{')
+                        .and_then(|s| s.strip_suffix('}'))
+                        .unwrap_or(s);
                     !inner.is_empty()
-                        && inner.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                        && inner
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
                 }));
         if !valid {
             d.error_hint(
                 path.span.clone(),
-                format!("`{}` \"{}\" is not a valid resource path", path.path, path.value),
+                format!(
+                    "`{}` \"{}\" is not a valid resource path",
+                    path.path, path.value
+                ),
                 "start with `/`; segments are letters, digits, `._-` or a `{parameter}`",
             );
             continue;
@@ -325,7 +442,12 @@ fn api(stack: &Stack, d: &mut Diagnostics) {
         if !seen.insert((route.method.value.as_str(), normalise(&path.value))) {
             d.error_hint(
                 route.method.span.clone(),
-                format!("`{}` repeats the route {} {}", route.method.path.trim_end_matches(".method"), route.method.value, path.value),
+                format!(
+                    "`{}` repeats the route {} {}",
+                    route.method.path.trim_end_matches(".method"),
+                    route.method.value,
+                    path.value
+                ),
                 "each method and path pair may appear once",
             );
         }
@@ -341,7 +463,10 @@ fn api(stack: &Stack, d: &mut Diagnostics) {
                 {
                     d.error_hint(
                         route.path.span.clone(),
-                        format!("`{}` \"{}\" names a path parameter differently from \"{}\"", route.path.path, route.path.value, other.value),
+                        format!(
+                            "`{}` \"{}\" names a path parameter differently from \"{}\"",
+                            route.path.path, route.path.value, other.value
+                        ),
                         "API Gateway allows one parameter name per position; use the same name",
                     );
                 }
@@ -363,7 +488,10 @@ fn workflows(stack: &Stack, d: &mut Diagnostics) {
         for step in &sm.steps {
             let name = &step.name;
             if name.value.is_empty() || name.value.len() > 80 {
-                d.error(name.span.clone(), format!("`{}` must be 1 to 80 characters", name.path));
+                d.error(
+                    name.span.clone(),
+                    format!("`{}` must be 1 to 80 characters", name.path),
+                );
             }
         }
     }
@@ -373,13 +501,19 @@ fn tables(stack: &Stack, d: &mut Diagnostics) {
     for t in &stack.tables {
         for key in std::iter::once(&t.hash_key).chain(t.range_key.as_ref()) {
             if key.value.is_empty() || key.value.len() > 255 {
-                d.error(key.span.clone(), format!("`{}` must be 1 to 255 characters", key.path));
+                d.error(
+                    key.span.clone(),
+                    format!("`{}` must be 1 to 255 characters", key.path),
+                );
             }
         }
         if let Some(range) = &t.range_key
             && range.value == t.hash_key.value
         {
-            d.error(range.span.clone(), format!("`{}` must differ from the hash key", range.path));
+            d.error(
+                range.span.clone(),
+                format!("`{}` must differ from the hash key", range.path),
+            );
         }
         duplicates(d, t.indexes.iter().map(|i| &i.name), "index name");
         let attributes: Vec<String> = t.key_attributes().into_iter().map(|(n, _)| n).collect();
@@ -387,13 +521,23 @@ fn tables(stack: &Stack, d: &mut Diagnostics) {
             if !attributes.contains(&name.value) {
                 d.error_hint(
                     name.span.clone(),
-                    format!("`{}` types an attribute that is no key of the table or its indexes", name.path),
+                    format!(
+                        "`{}` types an attribute that is no key of the table or its indexes",
+                        name.path
+                    ),
                     "DynamoDB declares only key attributes; remove it or use it as a key",
                 );
             }
         }
         if t.indexes.len() > 20 {
-            d.error(t.span.clone(), format!("`{}.indexes` has {} indexes; DynamoDB allows 20", t.path, t.indexes.len()));
+            d.error(
+                t.span.clone(),
+                format!(
+                    "`{}.indexes` has {} indexes; DynamoDB allows 20",
+                    t.path,
+                    t.indexes.len()
+                ),
+            );
         }
     }
 }

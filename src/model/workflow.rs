@@ -66,12 +66,17 @@ impl StateMachine {
                 if steps.is_empty() && !d.is_empty() {
                     // Problems with the steps were reported already.
                 } else if steps.is_empty() {
-                    d.error(r.span.clone(), format!("`{}` has no steps", r.key_path("steps")));
+                    d.error(
+                        r.span.clone(),
+                        format!("`{}` has no steps", r.key_path("steps")),
+                    );
                 }
             }
         }
         let tracing_at = r.get("tracing").and_then(|f| f.bool(d));
-        let tracing = tracing_at.as_ref().map_or(settings.state_machine_tracing, |v| v.value);
+        let tracing = tracing_at
+            .as_ref()
+            .map_or(settings.state_machine_tracing, |v| v.value);
         Self {
             key: key.to_string(),
             comment,

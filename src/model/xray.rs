@@ -1,8 +1,8 @@
 //! X-Ray sampling rules, groups and the optional SDK layer: `[xray]`.
 
+use super::api::METHODS;
 use super::diag::Diagnostics;
 use super::reader::{Located, Reader};
-use super::api::METHODS;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SamplingRule {
@@ -27,7 +27,11 @@ impl SamplingRule {
             .fixed(d, "http_method")
             .and_then(|f| f.choice(d, &[METHODS, &["*"]].concat()))
             .map_or_else(|| "*".to_string(), |s| s.value);
-        let http_method = if http_method == "ANY" { "*".to_string() } else { http_method };
+        let http_method = if http_method == "ANY" {
+            "*".to_string()
+        } else {
+            http_method
+        };
         let url_path = r
             .fixed(d, "url_path")
             .and_then(|f| f.string(d))
@@ -75,7 +79,11 @@ impl Group {
                 if !r.has("filter_expression") {
                     r.missing(d, "filter_expression", "'http.status = 500'");
                 }
-                Located::new(String::new(), r.span.clone(), r.key_path("filter_expression"))
+                Located::new(
+                    String::new(),
+                    r.span.clone(),
+                    r.key_path("filter_expression"),
+                )
             }
         };
         let insights = r

@@ -1,3 +1,3 @@
 //! Integration tests: one binary, a module per area.
-mod schema;
 mod references;
+mod schema;

@@ -12,7 +12,14 @@ use hcl::{Block, Body, Expression, ObjectKey, Operation, TemplateExpr, Traversal
 use crate::schema::{TfFile, load_tf_files};
 
 /// Module-call arguments that Terraform handles itself.
-const MODULE_META_ARGUMENTS: &[&str] = &["source", "version", "count", "for_each", "providers", "depends_on"];
+const MODULE_META_ARGUMENTS: &[&str] = &[
+    "source",
+    "version",
+    "count",
+    "for_each",
+    "providers",
+    "depends_on",
+];
 
 /// What one module directory declares.
 #[derive(Default)]
@@ -38,30 +45,55 @@ impl Declarations {
                 let labels: Vec<&str> = block.labels().iter().map(|label| label.as_str()).collect();
                 let (kind, fresh) = match (block.identifier(), labels.as_slice()) {
                     ("variable", [name]) => {
-                        let has_default = block.body().attributes().any(|a| a.key.as_str() == "default");
-                        ("variable", decls.variables.insert((*name).to_owned(), has_default).is_none())
+                        let has_default = block
+                            .body()
+                            .attributes()
+                            .any(|a| a.key.as_str() == "default");
+                        (
+                            "variable",
+                            decls
+                                .variables
+                                .insert((*name).to_owned(), has_default)
+                                .is_none(),
+                        )
                     }
                     ("output", [name]) => ("output", decls.outputs.insert((*name).to_owned())),
-                    ("resource", [type_name, name]) => {
-                        ("resource", decls.resources.insert(format!("{type_name}.{name}")))
+                    ("resource", [type_name, name]) => (
+                        "resource",
+                        decls.resources.insert(format!("{type_name}.{name}")),
+                    ),
+                    ("data", [type_name, name]) => {
+                        ("data", decls.data.insert(format!("{type_name}.{name}")))
                     }
-                    ("data", [type_name, name]) => ("data", decls.data.insert(format!("{type_name}.{name}"))),
-                    ("ephemeral", [type_name, name]) => {
-                        ("ephemeral", decls.ephemeral.insert(format!("{type_name}.{name}")))
-                    }
+                    ("ephemeral", [type_name, name]) => (
+                        "ephemeral",
+                        decls.ephemeral.insert(format!("{type_name}.{name}")),
+                    ),
                     ("module", [name]) => {
-                        let source = block.body().attributes().find(|a| a.key.as_str() == "source");
+                        let source = block
+                            .body()
+                            .attributes()
+                            .find(|a| a.key.as_str() == "source");
                         let source = source.and_then(|a| match &a.expr {
                             Expression::String(source) => Some(source.clone()),
                             _ => None,
                         });
-                        ("module", decls.module_calls.insert((*name).to_owned(), source).is_none())
+                        (
+                            "module",
+                            decls
+                                .module_calls
+                                .insert((*name).to_owned(), source)
+                                .is_none(),
+                        )
                     }
                     ("locals", []) => {
                         for attribute in block.body().attributes() {
                             let name = attribute.key.as_str();
                             if !decls.locals.insert(name.to_owned()) {
-                                problems.push(format!("{}: duplicate local value \"{name}\"", file.rel));
+                                problems.push(format!(
+                                    "{}: duplicate local value \"{name}\"",
+                                    file.rel
+                                ));
                             }
                         }
                         continue;
@@ -69,7 +101,11 @@ impl Declarations {
                     _ => continue,
                 };
                 if !fresh {
-                    problems.push(format!("{}: duplicate {kind} {}", file.rel, labels.join(".")));
+                    problems.push(format!(
+                        "{}: duplicate {kind} {}",
+                        file.rel,
+                        labels.join(".")
+                    ));
                 }
             }
         }
@@ -103,12 +139,20 @@ pub fn check_tree(root: &Path, dirs: &[&str]) -> ReferenceReport {
 
     let mut decls: BTreeMap<String, Declarations> = BTreeMap::new();
     for (dir, files) in &by_dir {
-        decls.insert((*dir).to_owned(), Declarations::collect(files, &mut report.problems));
+        decls.insert(
+            (*dir).to_owned(),
+            Declarations::collect(files, &mut report.problems),
+        );
     }
     // Called modules outside the checked dirs: load them for their variables and outputs only.
     let wanted: BTreeSet<String> = decls
         .iter()
-        .flat_map(|(dir, d)| d.module_calls.values().flatten().filter_map(|source| local_source(dir, source)))
+        .flat_map(|(dir, d)| {
+            d.module_calls
+                .values()
+                .flatten()
+                .filter_map(|source| local_source(dir, source))
+        })
         .filter(|dir| !decls.contains_key(dir))
         .collect();
     for dir in wanted {
@@ -126,8 +170,17 @@ pub fn check_tree(root: &Path, dirs: &[&str]) -> ReferenceReport {
             .module_calls
             .iter()
             .map(|(name, source)| {
-                let callee = source.as_deref().and_then(|s| local_source(dir, s)).and_then(|d| decls.get(&d));
-                (name.as_str(), Call { source: source.as_deref(), callee })
+                let callee = source
+                    .as_deref()
+                    .and_then(|s| local_source(dir, s))
+                    .and_then(|d| decls.get(&d));
+                (
+                    name.as_str(),
+                    Call {
+                        source: source.as_deref(),
+                        callee,
+                    },
+                )
             })
             .collect();
         for file in files {
@@ -161,7 +214,10 @@ fn local_source(dir: &str, source: &str) -> Option<String> {
     if !is_local(source) {
         return None;
     }
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let mut parts: Vec<&str> = dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     for part in source.split('/') {
         match part {
             "" | "." => {}
@@ -171,7 +227,11 @@ fn local_source(dir: &str, source: &str) -> Option<String> {
             part => parts.push(part),
         }
     }
-    Some(if parts.is_empty() { ".".to_owned() } else { parts.join("/") })
+    Some(if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    })
 }
 
 /// A module call as seen from the calling directory.
@@ -199,7 +259,10 @@ impl Scope {
     }
 
     fn allowing_self(&self) -> Scope {
-        Scope { self_allowed: true, ..self.clone() }
+        Scope {
+            self_allowed: true,
+            ..self.clone()
+        }
     }
 }
 
@@ -217,7 +280,9 @@ struct Checker<'a> {
 }
 
 fn attribute<'b>(body: &'b Body, name: &str) -> Option<&'b Expression> {
-    body.attributes().find(|a| a.key.as_str() == name).map(|a| &a.expr)
+    body.attributes()
+        .find(|a| a.key.as_str() == name)
+        .map(|a| &a.expr)
 }
 
 fn has_text(body: &Body, name: &str) -> bool {
@@ -240,7 +305,10 @@ impl Checker<'_> {
 
     fn file(&mut self, body: &Body) {
         for attribute in body.attributes() {
-            self.problem(format_args!("unexpected top-level argument \"{}\"", attribute.key.as_str()));
+            self.problem(format_args!(
+                "unexpected top-level argument \"{}\"",
+                attribute.key.as_str()
+            ));
         }
         for block in body.blocks() {
             self.top_level_block(block);
@@ -298,8 +366,10 @@ impl Checker<'_> {
             (kind, _) => {
                 self.address = String::new();
                 match kind {
-                    "variable" | "output" | "locals" | "resource" | "data" | "ephemeral" | "module" | "provider"
-                    | "check" => self.problem(format_args!("{kind} block has wrong labels {labels:?}")),
+                    "variable" | "output" | "locals" | "resource" | "data" | "ephemeral"
+                    | "module" | "provider" | "check" => {
+                        self.problem(format_args!("{kind} block has wrong labels {labels:?}"))
+                    }
                     _ => self.problem(format_args!("unsupported top-level block \"{kind}\"")),
                 }
             }
@@ -337,7 +407,9 @@ impl Checker<'_> {
         let source = call.and_then(|c| c.source).unwrap_or_default();
         let callee = call.and_then(|c| c.callee);
         if callee.is_none() && is_local(source) {
-            self.problem(format_args!("source \"{source}\" is not a directory with .tf files"));
+            self.problem(format_args!(
+                "source \"{source}\" is not a directory with .tf files"
+            ));
         }
         for attribute in body.attributes() {
             let key = attribute.key.as_str();
@@ -357,12 +429,17 @@ impl Checker<'_> {
         if let Some(callee) = callee {
             for (variable, has_default) in &callee.variables {
                 if !has_default && attribute(body, variable).is_none() {
-                    self.problem(format_args!("missing required variable \"{variable}\" of \"{source}\""));
+                    self.problem(format_args!(
+                        "missing required variable \"{variable}\" of \"{source}\""
+                    ));
                 }
             }
         }
         for block in body.blocks() {
-            self.problem(format_args!("unexpected block \"{}\" in module call", block.identifier()));
+            self.problem(format_args!(
+                "unexpected block \"{}\" in module call",
+                block.identifier()
+            ));
         }
     }
 
@@ -383,7 +460,9 @@ impl Checker<'_> {
         match block.identifier() {
             // `ignore_changes` lists attribute names, not references.
             "lifecycle" => self.body(body, scope, &["ignore_changes"]),
-            "postcondition" | "provisioner" | "connection" => self.body(body, &scope.allowing_self(), &[]),
+            "postcondition" | "provisioner" | "connection" => {
+                self.body(body, &scope.allowing_self(), &[])
+            }
             "dynamic" => {
                 let Some(label) = block.labels().first() else {
                     self.problem("dynamic block has no label");
@@ -393,14 +472,20 @@ impl Checker<'_> {
                     None => label.as_str().to_owned(),
                     Some(Expression::Variable(name)) => name.as_str().to_owned(),
                     Some(_) => {
-                        self.problem(format_args!("dynamic \"{}\": iterator must be a name", label.as_str()));
+                        self.problem(format_args!(
+                            "dynamic \"{}\": iterator must be a name",
+                            label.as_str()
+                        ));
                         return;
                     }
                 };
                 if let Some(for_each) = attribute(body, "for_each") {
                     self.expr(for_each, scope);
                 } else {
-                    self.problem(format_args!("dynamic \"{}\" has no for_each", label.as_str()));
+                    self.problem(format_args!(
+                        "dynamic \"{}\" has no for_each",
+                        label.as_str()
+                    ));
                 }
                 let inner = scope.with_locals([iterator.as_str()]);
                 self.body(body, &inner, &["for_each", "iterator"]);
@@ -411,7 +496,10 @@ impl Checker<'_> {
 
     fn expr(&mut self, expr: &Expression, scope: &Scope) {
         match expr {
-            Expression::Null | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => {}
+            Expression::Null
+            | Expression::Bool(_)
+            | Expression::Number(_)
+            | Expression::String(_) => {}
             Expression::Array(items) => {
                 for item in items {
                     self.expr(item, scope);
@@ -429,7 +517,9 @@ impl Checker<'_> {
             Expression::Variable(variable) => self.reference(variable.as_str(), &[], scope),
             Expression::Traversal(traversal) => {
                 match &traversal.expr {
-                    Expression::Variable(root) => self.reference(root.as_str(), &traversal.operators, scope),
+                    Expression::Variable(root) => {
+                        self.reference(root.as_str(), &traversal.operators, scope)
+                    }
                     other => self.expr(other, scope),
                 }
                 for operator in &traversal.operators {
@@ -458,7 +548,11 @@ impl Checker<'_> {
             },
             Expression::ForExpr(for_expr) => {
                 self.expr(&for_expr.collection_expr, scope);
-                let names = for_expr.key_var.iter().chain([&for_expr.value_var]).map(|name| name.as_str());
+                let names = for_expr
+                    .key_var
+                    .iter()
+                    .chain([&for_expr.value_var])
+                    .map(|name| name.as_str());
                 let inner = scope.with_locals(names);
                 if let Some(key) = &for_expr.key_expr {
                     self.expr(key, &inner);
@@ -494,7 +588,11 @@ impl Checker<'_> {
                     }
                     Directive::For(directive) => {
                         self.expr(&directive.collection_expr, scope);
-                        let names = directive.key_var.iter().chain([&directive.value_var]).map(|name| name.as_str());
+                        let names = directive
+                            .key_var
+                            .iter()
+                            .chain([&directive.value_var])
+                            .map(|name| name.as_str());
                         self.template(&directive.template, &scope.with_locals(names));
                     }
                 },
@@ -523,13 +621,19 @@ impl Checker<'_> {
             },
             "local" => match attr(0) {
                 None => self.problem("`local` must be followed by a local value name"),
-                Some(name) if !decls.locals.contains(name) => self.problem(format_args!("undeclared local local.{name}")),
+                Some(name) if !decls.locals.contains(name) => {
+                    self.problem(format_args!("undeclared local local.{name}"))
+                }
                 Some(_) => {}
             },
             "module" => self.module_reference(attr(0), operators.get(1..).unwrap_or_default()),
             "data" | "ephemeral" => match (attr(0), attr(1)) {
                 (Some(type_name), Some(name)) => {
-                    let declared = if root == "data" { &decls.data } else { &decls.ephemeral };
+                    let declared = if root == "data" {
+                        &decls.data
+                    } else {
+                        &decls.ephemeral
+                    };
                     let address = format!("{root}.{type_name}.{name}");
                     if !declared.contains(&format!("{type_name}.{name}")) {
                         self.problem(format_args!("undeclared {root} block {address}"));
@@ -537,7 +641,9 @@ impl Checker<'_> {
                         self.problem("block refers to itself");
                     }
                 }
-                _ => self.problem(format_args!("`{root}` must be followed by a type and a name")),
+                _ => self.problem(format_args!(
+                    "`{root}` must be followed by a type and a name"
+                )),
             },
             "path" => {
                 if !matches!(attr(0), Some("module" | "root" | "cwd")) {
@@ -565,7 +671,9 @@ impl Checker<'_> {
             }
             "self" => {
                 if !scope.self_allowed {
-                    self.problem("self is only valid in provisioner, connection and postcondition blocks");
+                    self.problem(
+                        "self is only valid in provisioner, connection and postcondition blocks",
+                    );
                 }
             }
             type_name => match attr(0) {
@@ -601,7 +709,9 @@ impl Checker<'_> {
             && !callee.outputs.contains(output)
         {
             let source = call.source.unwrap_or_default();
-            self.problem(format_args!("module.{name}.{output}: \"{source}\" has no output \"{output}\""));
+            self.problem(format_args!(
+                "module.{name}.{output}: \"{source}\" has no output \"{output}\""
+            ));
         }
     }
 }
@@ -616,10 +726,28 @@ fn check_fixture(case: &str) -> Vec<String> {
 
 #[test]
 fn committed_hcl_references_resolve() {
-    let report = check_tree(Path::new(env!("CARGO_MANIFEST_DIR")), &["modules", "environments"]);
-    assert!(report.problems.is_empty(), "reference problems:\n{}", report.problems.join("\n"));
-    assert!(report.modules.iter().any(|m| m.starts_with("modules/")), "no module checked: {:?}", report.modules);
-    assert!(report.modules.iter().any(|m| m.starts_with("environments/")), "no root checked: {:?}", report.modules);
+    let report = check_tree(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["modules", "environments"],
+    );
+    assert!(
+        report.problems.is_empty(),
+        "reference problems:\n{}",
+        report.problems.join("\n")
+    );
+    assert!(
+        report.modules.iter().any(|m| m.starts_with("modules/")),
+        "no module checked: {:?}",
+        report.modules
+    );
+    assert!(
+        report
+            .modules
+            .iter()
+            .any(|m| m.starts_with("environments/")),
+        "no root checked: {:?}",
+        report.modules
+    );
     assert!(report.module_calls > 0, "no module call checked");
     assert!(report.references > 0, "no reference checked");
 }
@@ -628,9 +756,16 @@ fn committed_hcl_references_resolve() {
 fn valid_fixture_passes() {
     let report = check_tree(&fixtures(), &["valid"]);
     assert_eq!(report.problems, Vec::<String>::new());
-    assert_eq!(report.modules, ["valid/environments/dev", "valid/modules/queue"]);
+    assert_eq!(
+        report.modules,
+        ["valid/environments/dev", "valid/modules/queue"]
+    );
     assert_eq!(report.module_calls, 2);
-    assert!(report.references > 20, "only {} references", report.references);
+    assert!(
+        report.references > 20,
+        "only {} references",
+        report.references
+    );
 }
 
 #[test]
@@ -648,6 +783,8 @@ fn detects_undeclared_local() {
         [
             "undeclared_local/main.tf: locals: undeclared local local.prefix",
             "undeclared_local/main.tf: aws_sqs_queue.this: undeclared local local.nmae",
+            "undeclared_local/main.tf: aws_sqs_queue.this: undeclared local local.in_quotes",
+            "undeclared_local/main.tf: aws_sqs_queue.this: undeclared local local.in_heredoc",
         ]
     );
 }
@@ -711,14 +848,29 @@ fn detects_names_out_of_scope() {
             "scope/main.tf: aws_sqs_queue.one: self is only valid in provisioner, connection and postcondition blocks",
             "scope/main.tf: locals: unknown name \"q\"",
             "scope/main.tf: locals: unknown name \"item\"",
-            "scope/main.tf: aws_lambda_function.this: unknown name \"variables\"",
+            "scope/main.tf: aws_lambda_function.this: undeclared resource environment.value",
+        ]
+    );
+}
+
+#[test]
+fn detects_duplicate_declarations() {
+    assert_eq!(
+        check_fixture("duplicates"),
+        [
+            "duplicates/main.tf: duplicate local value \"queue\"",
+            "duplicates/other.tf: duplicate variable name",
+            "duplicates/other.tf: duplicate resource aws_sqs_queue.this",
         ]
     );
 }
 
 #[test]
 fn resolves_local_module_sources() {
-    assert_eq!(local_source("environments/dev", "../../modules/api").as_deref(), Some("modules/api"));
+    assert_eq!(
+        local_source("environments/dev", "../../modules/api").as_deref(),
+        Some("modules/api")
+    );
     assert_eq!(local_source("a", "./b/").as_deref(), Some("a/b"));
     assert_eq!(local_source("a", "..").as_deref(), None);
     assert_eq!(local_source("a", "../..").as_deref(), None);

@@ -90,8 +90,8 @@ fn aws_schema() -> &'static ProviderSchema {
     SCHEMA.get_or_init(|| {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws-schema.json");
         let text = fs::read_to_string(&path).expect("read tests/fixtures/aws-schema.json");
-        let mut file: SchemaFile =
-            serde_json::from_str(&text).expect("tests/fixtures/aws-schema.json is a provider schema");
+        let mut file: SchemaFile = serde_json::from_str(&text)
+            .expect("tests/fixtures/aws-schema.json is a provider schema");
         file.provider_schemas
             .remove(AWS_PROVIDER)
             .expect("aws-schema.json has the hashicorp/aws provider")
@@ -116,7 +116,10 @@ pub(crate) fn load_tf_files(root: &Path, dirs: &[&str], problems: &mut Vec<Strin
         if path.is_dir() {
             collect_tf_paths(&path, &mut paths, problems);
         } else {
-            problems.push(format!("{dir}: directory not found under {}", root.display()));
+            problems.push(format!(
+                "{dir}: directory not found under {}",
+                root.display()
+            ));
         }
     }
     paths.sort();
@@ -160,8 +163,15 @@ fn collect_tf_paths(dir: &Path, paths: &mut Vec<PathBuf>, problems: &mut Vec<Str
 /// `path` relative to `root`, with `/` separators (`.` for `root` itself).
 pub(crate) fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect();
-    if parts.is_empty() { ".".to_owned() } else { parts.join("/") }
+    let parts: Vec<_> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
 }
 
 /// What [`check_tree`] found.
@@ -187,7 +197,12 @@ pub fn check_tree(root: &Path, dirs: &[&str]) -> SchemaReport {
     report
 }
 
-fn check_top_level_block(schema: &ProviderSchema, rel: &str, block: &Block, report: &mut SchemaReport) {
+fn check_top_level_block(
+    schema: &ProviderSchema,
+    rel: &str,
+    block: &Block,
+    report: &mut SchemaReport,
+) {
     let labels: Vec<&str> = block.labels().iter().map(|label| label.as_str()).collect();
     let kind = block.identifier();
     let (address, type_schema, meta) = match (kind, labels.as_slice()) {
@@ -198,27 +213,34 @@ fn check_top_level_block(schema: &ProviderSchema, rel: &str, block: &Block, repo
                 Some(type_schema) => (address, type_schema, Meta::RESOURCE),
                 None if BUILTIN_RESOURCES.contains(type_name) => return,
                 None => {
-                    let problem = format!("{rel}: {address}: unknown resource type \"{type_name}\"");
+                    let problem =
+                        format!("{rel}: {address}: unknown resource type \"{type_name}\"");
                     report.problems.push(problem);
                     return;
                 }
             }
         }
         ("data", [type_name, name]) => {
-            *report.checked.entry(format!("data.{type_name}")).or_default() += 1;
+            *report
+                .checked
+                .entry(format!("data.{type_name}"))
+                .or_default() += 1;
             let address = format!("data.{type_name}.{name}");
             match schema.data_source_schemas.get(*type_name) {
                 Some(type_schema) => (address, type_schema, Meta::DATA),
                 None if BUILTIN_DATA_SOURCES.contains(type_name) => return,
                 None => {
-                    let problem = format!("{rel}: {address}: unknown data source type \"{type_name}\"");
+                    let problem =
+                        format!("{rel}: {address}: unknown data source type \"{type_name}\"");
                     report.problems.push(problem);
                     return;
                 }
             }
         }
         ("resource" | "data", _) => {
-            let problem = format!("{rel}: {kind} block needs exactly two labels (type and name), found {labels:?}");
+            let problem = format!(
+                "{rel}: {kind} block needs exactly two labels (type and name), found {labels:?}"
+            );
             report.problems.push(problem);
             return;
         }
@@ -230,9 +252,11 @@ fn check_top_level_block(schema: &ProviderSchema, rel: &str, block: &Block, repo
     };
     let mut messages = Vec::new();
     check_body(block.body(), &type_schema.block, "", meta, &mut messages);
-    report
-        .problems
-        .extend(messages.into_iter().map(|message| format!("{rel}: {address}: {message}")));
+    report.problems.extend(
+        messages
+            .into_iter()
+            .map(|message| format!("{rel}: {address}: {message}")),
+    );
 }
 
 /// Arguments and blocks Terraform itself handles at the top of a block.
@@ -243,15 +267,31 @@ struct Meta {
 }
 
 impl Meta {
-    const RESOURCE: Meta = Meta { arguments: RESOURCE_META_ARGUMENTS, blocks: RESOURCE_META_BLOCKS };
-    const DATA: Meta = Meta { arguments: RESOURCE_META_ARGUMENTS, blocks: DATA_META_BLOCKS };
-    const PROVIDER: Meta = Meta { arguments: PROVIDER_META_ARGUMENTS, blocks: &[] };
-    const NONE: Meta = Meta { arguments: &[], blocks: &[] };
+    const RESOURCE: Meta = Meta {
+        arguments: RESOURCE_META_ARGUMENTS,
+        blocks: RESOURCE_META_BLOCKS,
+    };
+    const DATA: Meta = Meta {
+        arguments: RESOURCE_META_ARGUMENTS,
+        blocks: DATA_META_BLOCKS,
+    };
+    const PROVIDER: Meta = Meta {
+        arguments: PROVIDER_META_ARGUMENTS,
+        blocks: &[],
+    };
+    const NONE: Meta = Meta {
+        arguments: &[],
+        blocks: &[],
+    };
 }
 
 /// `parent.name`, or `name` at the top.
 fn qualify(parent: &str, name: &str) -> String {
-    if parent.is_empty() { name.to_owned() } else { format!("{parent}.{name}") }
+    if parent.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{parent}.{name}")
+    }
 }
 
 /// Checks one block body against its schema; `path` is the dotted path of nested block names.
@@ -269,11 +309,15 @@ fn check_body(body: &Body, schema: &BlockSchema, path: &str, meta: Meta, out: &m
         }
         match schema.attributes.get(name) {
             Some(attribute) if attribute.computed_only() => {
-                out.push(format!("cannot set computed-only attribute \"{qualified}\""));
+                out.push(format!(
+                    "cannot set computed-only attribute \"{qualified}\""
+                ));
             }
             Some(_) => {}
             None if schema.block_types.contains_key(name) => {
-                out.push(format!("\"{qualified}\" is a block, not an argument: write `{name} {{ ... }}`"));
+                out.push(format!(
+                    "\"{qualified}\" is a block, not an argument: write `{name} {{ ... }}`"
+                ));
             }
             None => out.push(format!("unknown argument \"{qualified}\"")),
         }
@@ -287,26 +331,40 @@ fn check_body(body: &Body, schema: &BlockSchema, path: &str, meta: Meta, out: &m
         }
         let (name, inner) = if identifier == "dynamic" {
             let Some(label) = block.labels().first() else {
-                out.push(format!("dynamic block in \"{}\" has no label", qualify(path, "")));
+                out.push(format!(
+                    "dynamic block in \"{}\" has no label",
+                    qualify(path, "")
+                ));
                 continue;
             };
-            let contents: Vec<&Block> = block.body().blocks().filter(|b| b.identifier() == "content").collect();
+            let contents: Vec<&Block> = block
+                .body()
+                .blocks()
+                .filter(|b| b.identifier() == "content")
+                .collect();
             let [content] = contents.as_slice() else {
                 let qualified = qualify(path, label.as_str());
-                out.push(format!("dynamic \"{qualified}\" needs exactly one content block"));
+                out.push(format!(
+                    "dynamic \"{qualified}\" needs exactly one content block"
+                ));
                 continue;
             };
             (label.as_str(), content.body())
         } else {
             if !block.labels().is_empty() {
-                out.push(format!("block \"{}\" takes no labels", qualify(path, identifier)));
+                out.push(format!(
+                    "block \"{}\" takes no labels",
+                    qualify(path, identifier)
+                ));
             }
             (identifier, block.body())
         };
         let qualified = qualify(path, name);
         let Some(nested) = schema.block_types.get(name) else {
             if schema.attributes.contains_key(name) {
-                out.push(format!("\"{qualified}\" is an argument, not a block: write `{name} = ...`"));
+                out.push(format!(
+                    "\"{qualified}\" is an argument, not a block: write `{name} = ...`"
+                ));
             } else {
                 out.push(format!("unknown block \"{qualified}\""));
             }
@@ -320,16 +378,25 @@ fn check_body(body: &Body, schema: &BlockSchema, path: &str, meta: Meta, out: &m
 
     for (name, attribute) in &schema.attributes {
         if attribute.required && !set.contains(name.as_str()) {
-            out.push(format!("missing required argument \"{}\"", qualify(path, name)));
+            out.push(format!(
+                "missing required argument \"{}\"",
+                qualify(path, name)
+            ));
         }
     }
     for (name, nested) in &schema.block_types {
         let count = counts.get(name.as_str()).copied().unwrap_or(0);
         if count == 0 && nested.min_items >= 1 {
-            out.push(format!("missing required block \"{}\"", qualify(path, name)));
+            out.push(format!(
+                "missing required block \"{}\"",
+                qualify(path, name)
+            ));
         }
         if count > 1 && nested.at_most_once() {
-            out.push(format!("block \"{}\" may appear at most once, found {count}", qualify(path, name)));
+            out.push(format!(
+                "block \"{}\" may appear at most once, found {count}",
+                qualify(path, name)
+            ));
         }
     }
 }
@@ -345,7 +412,11 @@ fn check_fixture(case: &str) -> SchemaReport {
 #[test]
 fn committed_hcl_conforms_to_aws_schema() {
     let report = check_tree(repo_root(), &["modules", "environments"]);
-    assert!(report.problems.is_empty(), "schema problems:\n{}", report.problems.join("\n"));
+    assert!(
+        report.problems.is_empty(),
+        "schema problems:\n{}",
+        report.problems.join("\n")
+    );
     for type_name in [
         "aws_lambda_function",
         "aws_dynamodb_table",
@@ -365,7 +436,11 @@ fn committed_hcl_conforms_to_aws_schema() {
 fn valid_fixture_passes() {
     let report = check_fixture("valid");
     assert_eq!(report.problems, Vec::<String>::new());
-    let checked: Vec<(&str, usize)> = report.checked.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let checked: Vec<(&str, usize)> = report
+        .checked
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
     assert_eq!(
         checked,
         [
@@ -472,7 +547,11 @@ fn reports_unparsable_files_and_missing_dirs() {
     assert!(report.problems[0].starts_with("does_not_exist: directory not found"));
     let report = check_fixture("unparsable");
     assert_eq!(report.problems.len(), 1);
-    assert!(report.problems[0].starts_with("unparsable/main.tf: cannot parse"), "{:?}", report.problems);
+    assert!(
+        report.problems[0].starts_with("unparsable/main.tf: cannot parse"),
+        "{:?}",
+        report.problems
+    );
 }
 
 /// Pins the schema facts the generator relies on, several of which differ from the docs.
@@ -481,17 +560,39 @@ fn schema_requirements_match_expectations() {
     let schema = aws_schema();
     let required = |type_name: &str| -> Vec<&str> {
         let block = &schema.resource_schemas[type_name].block;
-        let attributes = block.attributes.iter().filter(|(_, a)| a.required).map(|(n, _)| n.as_str());
-        let blocks = block.block_types.iter().filter(|(_, b)| b.min_items >= 1).map(|(n, _)| n.as_str());
+        let attributes = block
+            .attributes
+            .iter()
+            .filter(|(_, a)| a.required)
+            .map(|(n, _)| n.as_str());
+        let blocks = block
+            .block_types
+            .iter()
+            .filter(|(_, b)| b.min_items >= 1)
+            .map(|(n, _)| n.as_str());
         attributes.chain(blocks).collect()
     };
     assert_eq!(required("aws_lambda_function"), ["function_name", "role"]);
-    assert_eq!(required("aws_api_gateway_stage"), ["deployment_id", "rest_api_id", "stage_name"]);
-    assert_eq!(required("aws_sfn_state_machine"), ["definition", "role_arn"]);
+    assert_eq!(
+        required("aws_api_gateway_stage"),
+        ["deployment_id", "rest_api_id", "stage_name"]
+    );
+    assert_eq!(
+        required("aws_sfn_state_machine"),
+        ["definition", "role_arn"]
+    );
     assert_eq!(required("aws_dynamodb_table"), ["name"]);
     assert_eq!(required("aws_iam_role"), ["assume_role_policy"]);
     assert_eq!(required("aws_cloudwatch_metric_alarm"), ["alarm_name"]);
     assert_eq!(required("aws_sqs_queue"), Vec::<&str>::new());
-    assert_eq!(required("aws_api_gateway_method_settings"), ["method_path", "rest_api_id", "stage_name", "settings"]);
-    assert!(schema.resource_schemas["aws_sfn_state_machine"].block.attributes["description"].computed_only());
+    assert_eq!(
+        required("aws_api_gateway_method_settings"),
+        ["method_path", "rest_api_id", "stage_name", "settings"]
+    );
+    assert!(
+        schema.resource_schemas["aws_sfn_state_machine"]
+            .block
+            .attributes["description"]
+            .computed_only()
+    );
 }

@@ -1,0 +1,193 @@
+//! A Terraform module as data (variables, resources, outputs) and its files.
+//!
+//! Renderers of components fill a [`Module`]; this file turns it into `main.tf`,
+//! `variables.tf`, `outputs.tf`, `versions.tf` and a README listing inputs and outputs.
+
+use hcl::{Block, Expression};
+
+use super::hcl::{b, body, s};
+use super::{RenderedFile, hcl_text};
+
+pub struct Variable {
+    pub name: String,
+    pub ty: Expression,
+    pub description: String,
+    pub default: Option<Expression>,
+    /// A condition over `var.NAME` and the message shown when it is false.
+    pub validation: Option<(Expression, String)>,
+}
+
+impl Variable {
+    pub fn new(name: impl Into<String>, ty: Expression, description: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ty,
+            description: description.into(),
+            default: None,
+            validation: None,
+        }
+    }
+
+    pub fn default(mut self, value: Expression) -> Self {
+        self.default = Some(value);
+        self
+    }
+
+    pub fn validation(mut self, condition: Expression, message: impl Into<String>) -> Self {
+        self.validation = Some((condition, message.into()));
+        self
+    }
+}
+
+pub struct Output {
+    pub name: String,
+    pub description: String,
+    pub value: Expression,
+}
+
+impl Output {
+    pub fn new(name: impl Into<String>, value: Expression, description: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            description: description.into(),
+            value,
+        }
+    }
+}
+
+/// A checkov check that does not apply to a resource, with the reason written next to it.
+pub struct Skip {
+    /// `TYPE.NAME` of the resource.
+    pub resource: String,
+    pub check: &'static str,
+    pub reason: &'static str,
+}
+
+pub struct Module {
+    pub name: String,
+    pub description: String,
+    pub variables: Vec<Variable>,
+    pub blocks: Vec<Block>,
+    pub outputs: Vec<Output>,
+    pub skips: Vec<Skip>,
+}
+
+pub const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
+pub const AWS_PROVIDER: &str = ">= 6.0";
+
+pub fn versions_block() -> Block {
+    use super::hcl::obj;
+    b("terraform", [])
+        .attr("required_version", s(REQUIRED_TERRAFORM))
+        .block(b("required_providers", []).attr(
+            "aws",
+            obj([("source", s("hashicorp/aws")), ("version", s(AWS_PROVIDER))]),
+        ))
+        .build()
+}
+
+impl Module {
+    pub fn new(name: &str, description: impl Into<String>) -> Self {
+        Self {
+            name: name.to_string(),
+            description: description.into(),
+            variables: Vec::new(),
+            blocks: Vec::new(),
+            outputs: Vec::new(),
+            skips: Vec::new(),
+        }
+    }
+
+    pub fn skip(&mut self, resource: &str, check: &'static str, reason: &'static str) {
+        self.skips.push(Skip {
+            resource: resource.to_string(),
+            check,
+            reason,
+        });
+    }
+
+    pub fn files(&self) -> Vec<RenderedFile> {
+        let dir = format!("modules/{}", self.name);
+        let variables = self.variables.iter().map(|v| {
+            let mut block = b("variable", [v.name.as_str()])
+                .attr("description", s(&v.description))
+                .attr("type", v.ty.clone());
+            if let Some(default) = &v.default {
+                block = block.attr("default", default.clone());
+            }
+            if let Some((condition, message)) = &v.validation {
+                block = block.block(
+                    b("validation", [])
+                        .attr("condition", condition.clone())
+                        .attr("error_message", s(message)),
+                );
+            }
+            block.build()
+        });
+        let outputs = self.outputs.iter().map(|o| {
+            b("output", [o.name.as_str()])
+                .attr("description", s(&o.description))
+                .attr("value", o.value.clone())
+                .build()
+        });
+        vec![
+            RenderedFile::hcl(
+                format!("{dir}/main.tf"),
+                hcl_text(&body(self.blocks.clone()), &self.skips),
+            ),
+            RenderedFile::hcl(
+                format!("{dir}/variables.tf"),
+                hcl_text(&body(variables), &[]),
+            ),
+            RenderedFile::hcl(format!("{dir}/outputs.tf"), hcl_text(&body(outputs), &[])),
+            RenderedFile::hcl(
+                format!("{dir}/versions.tf"),
+                hcl_text(&body([versions_block()]), &[]),
+            ),
+            RenderedFile::markdown(format!("{dir}/README.md"), self.readme()),
+        ]
+    }
+
+    fn readme(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = format!(
+            "# Module `{}`\n\n{}\n\n## Inputs\n\n",
+            self.name, self.description
+        );
+        out.push_str("| Name | Type | Default | Description |\n|---|---|---|---|\n");
+        for v in &self.variables {
+            let default = v
+                .default
+                .as_ref()
+                .map_or_else(|| "required".to_string(), |d| format!("`{}`", inline(d)));
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | {} | {} |",
+                v.name,
+                inline(&v.ty),
+                default,
+                v.description.replace('|', "\\|")
+            );
+        }
+        out.push_str("\n## Outputs\n\n| Name | Description |\n|---|---|\n");
+        for o in &self.outputs {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} |",
+                o.name,
+                o.description.replace('|', "\\|")
+            );
+        }
+        out
+    }
+}
+
+/// An expression on one line, for README tables.
+fn inline(e: &Expression) -> String {
+    hcl::format::to_string(e)
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}

@@ -1,0 +1,284 @@
+//! The Step Functions module: each state machine with its role, log group, tracing switch and a
+//! definition written as readable JSON.
+
+use serde_json::{Value, json};
+
+use super::function::{XRAY_ACTIONS, statement_if};
+use super::hcl::{b, bool, heredoc, list, r, s, strings, tpl, ty};
+use super::module::{Module, Output, Variable};
+use crate::model::Stack;
+use crate::model::workflow::{StateMachine, Target};
+
+const LAMBDA_RETRY_ERRORS: &[&str] = &[
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.ServiceException",
+    "Lambda.TooManyRequestsException",
+];
+
+/// The name of the variable that switches a state machine's tracing.
+pub fn tracing_variable(key: &str) -> String {
+    format!("{key}_tracing_enabled")
+}
+
+/// The definition as pretty JSON with `${...}` interpolations for ARNs and URLs.
+pub fn definition(sm: &StateMachine) -> String {
+    let mut states = serde_json::Map::new();
+    for (n, step) in sm.steps.iter().enumerate() {
+        let mut state = match &step.target {
+            Target::Function(f) => json!({
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {
+                    "FunctionName": format!("@@var.function_arns[\"{}\"]@@", f.value),
+                    "Payload.$": "$"
+                },
+                "OutputPath": "$.Payload",
+                "Retry": [{
+                    "ErrorEquals": LAMBDA_RETRY_ERRORS,
+                    "IntervalSeconds": 2,
+                    "MaxAttempts": 3,
+                    "BackoffRate": 2
+                }]
+            }),
+            Target::Queue(q) => json!({
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {
+                    "QueueUrl": format!("@@var.queue_urls[\"{}\"]@@", q.value),
+                    "MessageBody.$": "$"
+                }
+            }),
+        };
+        if let Value::Object(map) = &mut state {
+            match sm.steps.get(n + 1) {
+                Some(next) => map.insert("Next".into(), json!(next.name.value)),
+                None => map.insert("End".into(), json!(true)),
+            };
+        }
+        states.insert(step.name.value.clone(), state);
+    }
+    let doc = json!({
+        "Comment": sm.comment,
+        "StartAt": sm.steps.first().map(|s| s.name.value.clone()).unwrap_or_default(),
+        "States": states,
+    });
+    interpolate(&serde_json::to_string_pretty(&doc).unwrap_or_default())
+}
+
+/// Turns `@@EXPR@@` placeholders in serialised JSON into `${EXPR}` template interpolations.
+/// Placeholders keep serde_json from escaping the quotes inside the interpolations.
+pub fn interpolate(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("@@") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find("@@").unwrap_or(after.len());
+        out.push_str("${");
+        out.push_str(&after[..end].replace("\\\"", "\""));
+        out.push('}');
+        rest = after.get(end + 2..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out.push('\n');
+    out
+}
+
+pub fn state_machines(stack: &Stack) -> Module {
+    let mut m = Module::new(
+        "state_machines",
+        "The Step Functions state machines, each with its own least-privilege role, a KMS-encrypted log group and an X-Ray tracing switch.",
+    );
+    m.variables = vec![
+        Variable::new(
+            "name_prefix",
+            ty::string(),
+            "Prefix of every name, `<stack>-<env>`.",
+        ),
+        Variable::new(
+            "function_arns",
+            ty::map(ty::string()),
+            "ARN of each function, by model name.",
+        ),
+        Variable::new(
+            "queue_urls",
+            ty::map(ty::string()),
+            "URL of each queue, by model name.",
+        ),
+        Variable::new(
+            "queue_arns",
+            ty::map(ty::string()),
+            "ARN of each queue, by model name.",
+        ),
+        Variable::new(
+            "kms_key_arn",
+            ty::string(),
+            "KMS key of the queues and the log groups.",
+        ),
+        Variable::new(
+            "log_retention_days",
+            ty::number(),
+            "Days execution logs are kept.",
+        ),
+    ];
+    for sm in &stack.state_machines {
+        m.variables.push(Variable::new(
+            tracing_variable(&sm.key),
+            ty::bool(),
+            format!(
+                "Whether the `{}` state machine records X-Ray traces.",
+                sm.key
+            ),
+        ));
+    }
+    for sm in &stack.state_machines {
+        let k = sm.key.as_str();
+        let dashed = k.replace('_', "-");
+        let functions: Vec<_> = sm
+            .steps
+            .iter()
+            .filter_map(|s| match &s.target {
+                Target::Function(f) => Some(r(&format!("var.function_arns[\"{}\"]", f.value))),
+                Target::Queue(_) => None,
+            })
+            .collect();
+        let queues: Vec<_> = sm
+            .steps
+            .iter()
+            .filter_map(|s| match &s.target {
+                Target::Queue(q) => Some(r(&format!("var.queue_arns[\"{}\"]", q.value))),
+                Target::Function(_) => None,
+            })
+            .collect();
+        let mut policy = b("data", ["aws_iam_policy_document", k]).block(
+            b("statement", [])
+                .attr("sid", s("LogDelivery"))
+                .attr(
+                    "actions",
+                    strings([
+                        "logs:CreateLogDelivery",
+                        "logs:DeleteLogDelivery",
+                        "logs:DescribeLogGroups",
+                        "logs:DescribeResourcePolicies",
+                        "logs:GetLogDelivery",
+                        "logs:ListLogDeliveries",
+                        "logs:PutResourcePolicy",
+                        "logs:UpdateLogDelivery",
+                    ]),
+                )
+                .attr("resources", strings(["*"])),
+        );
+        if !functions.is_empty() {
+            policy = policy.block(
+                b("statement", [])
+                    .attr("sid", s("InvokeFunctions"))
+                    .attr("actions", strings(["lambda:InvokeFunction"]))
+                    .attr("resources", list(functions)),
+            );
+        }
+        if !queues.is_empty() {
+            policy = policy.block(
+                b("statement", [])
+                    .attr("sid", s("SendToQueues"))
+                    .attr("actions", strings(["sqs:SendMessage"]))
+                    .attr("resources", list(queues)),
+            );
+        }
+        policy = policy.block(
+            b("statement", [])
+                .attr("sid", s("Kms"))
+                .attr("actions", strings(["kms:Decrypt", "kms:GenerateDataKey"]))
+                .attr("resources", list([r("var.kms_key_arn")])),
+        );
+        policy = policy.block(statement_if(
+            "XRay",
+            r(&format!("var.{}", tracing_variable(k))),
+            XRAY_ACTIONS,
+            strings(["*"]),
+        ));
+        m.blocks.push(
+            b("data", ["aws_iam_policy_document", &format!("{k}_assume")])
+                .block(
+                    b("statement", [])
+                        .attr("actions", strings(["sts:AssumeRole"]))
+                        .block(
+                            b("principals", [])
+                                .attr("type", s("Service"))
+                                .attr("identifiers", strings(["states.amazonaws.com"])),
+                        ),
+                )
+                .build(),
+        );
+        m.blocks.push(policy.build());
+        m.blocks.push(
+            b("resource", ["aws_cloudwatch_log_group", k])
+                .attr(
+                    "name",
+                    tpl(format!(
+                        "/aws/vendedlogs/states/${{var.name_prefix}}-{dashed}"
+                    )),
+                )
+                .attr("retention_in_days", r("var.log_retention_days"))
+                .attr("kms_key_id", r("var.kms_key_arn"))
+                .build(),
+        );
+        m.blocks.push(
+            b("resource", ["aws_iam_role", k])
+                .attr("name", tpl(format!("${{var.name_prefix}}-sfn-{dashed}")))
+                .attr(
+                    "assume_role_policy",
+                    r(&format!("data.aws_iam_policy_document.{k}_assume.json")),
+                )
+                .build(),
+        );
+        m.blocks.push(
+            b("resource", ["aws_iam_role_policy", k])
+                .attr("name", tpl(format!("${{var.name_prefix}}-sfn-{dashed}")))
+                .attr("role", r(&format!("aws_iam_role.{k}.id")))
+                .attr(
+                    "policy",
+                    r(&format!("data.aws_iam_policy_document.{k}.json")),
+                )
+                .build(),
+        );
+        m.blocks.push(
+            b("resource", ["aws_sfn_state_machine", k])
+                .attr("name", tpl(format!("${{var.name_prefix}}-{dashed}")))
+                .attr("role_arn", r(&format!("aws_iam_role.{k}.arn")))
+                .attr("definition", heredoc(definition(sm)))
+                .block(
+                    b("logging_configuration", [])
+                        .attr(
+                            "log_destination",
+                            tpl(format!("${{aws_cloudwatch_log_group.{k}.arn}}:*")),
+                        )
+                        .attr("include_execution_data", bool(true))
+                        .attr("level", s("ERROR")),
+                )
+                .block(
+                    b("tracing_configuration", [])
+                        .attr("enabled", r(&format!("var.{}", tracing_variable(k)))),
+                )
+                .block(
+                    b("encryption_configuration", [])
+                        .attr("type", s("CUSTOMER_MANAGED_KMS_KEY"))
+                        .attr("kms_key_id", r("var.kms_key_arn"))
+                        .attr("kms_data_key_reuse_period_seconds", super::hcl::num(300)),
+                )
+                .attr("depends_on", list([r(&format!("aws_iam_role_policy.{k}"))]))
+                .build(),
+        );
+        m.outputs.push(Output::new(
+            format!("{k}_arn"),
+            r(&format!("aws_sfn_state_machine.{k}.arn")),
+            format!("ARN of the `{k}` state machine."),
+        ));
+        m.outputs.push(Output::new(
+            format!("{k}_name"),
+            r(&format!("aws_sfn_state_machine.{k}.name")),
+            format!("Name of the `{k}` state machine."),
+        ));
+    }
+    m
+}
