@@ -389,7 +389,7 @@ pub fn is_identifier(name: &str, separator: char) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == separator)
-        && name.len() <= 40
+        && name.len() <= 64
 }
 
 /// Reads every component of one kind, layering the environment's overrides onto it.
@@ -409,7 +409,7 @@ fn each<'a, 'i, T>(
                 d.error_hint(
                     key.span(),
                     format!("{what} name `{path}` is not allowed"),
-                    "use at most 40 lowercase letters, digits and underscores, starting with a letter",
+                    "use at most 64 lowercase letters, digits and underscores, starting with a letter",
                 );
             }
             let DeValue::Table(table) = value.get_ref() else {
