@@ -135,9 +135,15 @@ impl Tok<'_> {
 #[derive(Clone, Copy)]
 enum Frame<'a> {
     /// Expression code: the file itself, or the inside of `${`/`%{`.
-    Code { braces: usize, in_template: bool },
+    Code {
+        braces: usize,
+        in_template: bool,
+    },
     Quoted,
-    Heredoc { marker: &'a str, line_start: bool },
+    Heredoc {
+        marker: &'a str,
+        line_start: bool,
+    },
 }
 
 struct Lexer<'a> {
@@ -572,7 +578,10 @@ fn value_expr<'a>(expr: &[Tok<'a>]) -> Vec<Tok<'a>> {
             _ => {}
         }
     }
-    let first = inside.iter().take_while(|t| t.kind == Kind::Newline).count();
+    let first = inside
+        .iter()
+        .take_while(|t| t.kind == Kind::Newline)
+        .count();
     let trailing = inside[first..]
         .iter()
         .rev()
@@ -736,20 +745,22 @@ fn is_go_printable(c: char) -> bool {
         0x20..=0x7e => true,
         0x00..=0x1f | 0x7f..=0x9f | 0xa0 | 0xad => false,
         0xa1..=0xff => true,
-        _ => !matches!(
-            code,
-            // separators
-            0x1680 | 0x2000..=0x200a | 0x2028 | 0x2029 | 0x202f | 0x205f | 0x3000
-            // format characters
-            | 0x0600..=0x0605 | 0x061c | 0x06dd | 0x070f | 0x0890..=0x0891 | 0x08e2 | 0x180e
-            | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff
-            | 0xfff9..=0xfffb | 0x110bd | 0x110cd | 0x13430..=0x1343f | 0x1bca0..=0x1bca3
-            | 0x1d173..=0x1d17a | 0xe0001 | 0xe0020..=0xe007f
-            // private use
-            | 0xe000..=0xf8ff | 0xf0000..=0x10ffff
-            // noncharacters and unassigned planes
-            | 0xfdd0..=0xfdef | 0x323b0..=0xdffff | 0xe0080..=0xe00ff | 0xe01f0..=0xeffff
-        ) && code & 0xfffe != 0xfffe,
+        _ => {
+            !matches!(
+                code,
+                // separators
+                0x1680 | 0x2000..=0x200a | 0x2028 | 0x2029 | 0x202f | 0x205f | 0x3000
+                // format characters
+                | 0x0600..=0x0605 | 0x061c | 0x06dd | 0x070f | 0x0890..=0x0891 | 0x08e2 | 0x180e
+                | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff
+                | 0xfff9..=0xfffb | 0x110bd | 0x110cd | 0x13430..=0x1343f | 0x1bca0..=0x1bca3
+                | 0x1d173..=0x1d17a | 0xe0001 | 0xe0020..=0xe007f
+                // private use
+                | 0xe000..=0xf8ff | 0xf0000..=0x10ffff
+                // noncharacters and unassigned planes
+                | 0xfdd0..=0xfdef | 0x323b0..=0xdffff | 0xe0080..=0xe00ff | 0xe01f0..=0xeffff
+            ) && code & 0xfffe != 0xfffe
+        }
     }
 }
 
@@ -1096,4 +1107,766 @@ fn is_regional_indicator(c: char) -> bool {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::terraform_fmt;
+    use hcl::expr::{
+        BinaryOp, BinaryOperator, Conditional, Expression, ForExpr, FuncCall, FuncName, Heredoc,
+        HeredocStripMode, Object, ObjectKey, Operation, TemplateExpr, Traversal, TraversalOperator,
+        UnaryOp, UnaryOperator, Variable,
+    };
+    use hcl::structure::{Attribute, Block, BlockLabel, Body, Structure};
+    use hcl::{Identifier, Number};
+    use std::io::{ErrorKind, Write};
+    use std::process::{Command, Stdio};
+
+    // Expected strings below were checked against `terraform fmt -` 1.11.4.
+
+    #[test]
+    fn aligns_consecutive_single_line_attributes() {
+        assert_eq!(
+            terraform_fmt("a = 1\nbbb = 2\ncc = \"x\"\n"),
+            "a   = 1\nbbb = 2\ncc  = \"x\"\n"
+        );
+    }
+
+    #[test]
+    fn aligns_items_of_multi_line_objects_by_their_quoted_width() {
+        let input = "tags = {\n  \"Name\" = \"web\"\n  env = \"prod\"\n  \"Cost Center\" = 1\n}\n";
+        assert_eq!(
+            terraform_fmt(input),
+            "tags = {\n  \"Name\"        = \"web\"\n  env           = \"prod\"\n  \"Cost Center\" = 1\n}\n"
+        );
+    }
+
+    #[test]
+    fn runs_break_at_blank_lines_blocks_and_multi_line_values() {
+        let input = "a = 1\nbb = 2\n\nccc = 3\ndddd = {\n  x = 1\n}\ne = 2\n\nblk {\n  f = 1\n}\n\ngggggg = 3\nh = 4\n";
+        let expected = "a  = 1\nbb = 2\n\nccc = 3\ndddd = {\n  x = 1\n}\ne = 2\n\nblk {\n  f = 1\n}\n\ngggggg = 3\nh      = 4\n";
+        assert_eq!(terraform_fmt(input), expected);
+    }
+
+    #[test]
+    fn runs_break_at_comment_lines() {
+        assert_eq!(
+            terraform_fmt("a = 1\n# note\nbbb = 2\n"),
+            "a = 1\n# note\nbbb = 2\n"
+        );
+    }
+
+    #[test]
+    fn heredoc_attribute_is_one_line_of_the_run() {
+        let input = "long_name = 1\na = <<EOT\n  x = 1\nEOT\nbbbb = 2\n";
+        assert_eq!(
+            terraform_fmt(input),
+            "long_name = 1\na         = <<EOT\n  x = 1\nEOT\nbbbb      = 2\n"
+        );
+    }
+
+    #[test]
+    fn widths_count_grapheme_clusters() {
+        let input = "m = {\n  \"e\u{301}\" = 1\n  \"ab\" = 2\n  \"\u{1f1e9}\u{1f1ea}\" = 3\n  \"\u{1f44d}\u{1f3fd}\" = 4\n}\n";
+        let expected = "m = {\n  \"e\u{301}\"  = 1\n  \"ab\" = 2\n  \"\u{1f1e9}\u{1f1ea}\"  = 3\n  \"\u{1f44d}\u{1f3fd}\"  = 4\n}\n";
+        assert_eq!(terraform_fmt(input), expected);
+    }
+
+    #[test]
+    fn spaces_object_for_expressions_only() {
+        assert_eq!(
+            terraform_fmt("a = {for k, v in var.m : k => v}\nb = [for x in var.l : x]\n"),
+            "a = { for k, v in var.m : k => v }\nb = [for x in var.l : x]\n"
+        );
+    }
+
+    #[test]
+    fn closes_up_empty_nested_blocks() {
+        assert_eq!(
+            terraform_fmt("a {\n  b {\n    c {    }\n  }\n}\n"),
+            "a {\n  b {\n    c {}\n  }\n}\n"
+        );
+    }
+
+    #[test]
+    fn leaves_string_and_heredoc_content_alone() {
+        let input = "a = \"{for  x}  =  {  }\"\nb = <<EOT\n{  }\n  x  =  1\nEOT\n";
+        assert_eq!(terraform_fmt(input), input);
+        let indented = "x {\n  y = <<-EOT\n    a\n    EOT\n}\n";
+        assert_eq!(terraform_fmt(indented), indented);
+    }
+
+    #[test]
+    fn output_ends_with_a_newline_and_keeps_trailing_blank_lines() {
+        assert_eq!(terraform_fmt(""), "\n");
+        assert_eq!(terraform_fmt("a = 1"), "a = 1\n");
+        assert_eq!(terraform_fmt("a = 1\n\n"), "a = 1\n\n");
+    }
+
+    #[test]
+    fn quotes_and_re_escapes_block_labels() {
+        assert_eq!(
+            terraform_fmt("resource aws_instance web {\n}\n"),
+            "resource \"aws_instance\" \"web\" {\n}\n"
+        );
+        assert_eq!(
+            terraform_fmt("x \"a\u{a0}b\" \"\\u0024\" {\n}\n"),
+            "x \"a\\u00a0b\" \"$\" {\n}\n"
+        );
+    }
+
+    #[test]
+    fn keeps_labels_that_fmt_would_drop() {
+        // fmt prints `x {}` here; losing a label changes the configuration, so we diverge.
+        assert_eq!(terraform_fmt("x \"a$b\" {}\n"), "x \"a$b\" {}\n");
+    }
+
+    #[test]
+    fn unwraps_attribute_values_that_are_one_interpolation() {
+        let input = "a = \"${var.x}\"\nbb = \"x-${var.x}\"\nc = \"${var.a}${var.b}\"\nd = \"${\"in ${var.x}\"}\"\ne = \"${ {a=1} }\"\n";
+        let expected = "a  = var.x\nbb = \"x-${var.x}\"\nc  = \"${var.a}${var.b}\"\nd  = \"in ${var.x}\"\ne  = { a = 1 }\n";
+        assert_eq!(terraform_fmt(input), expected);
+    }
+
+    #[test]
+    fn normalises_types_of_top_level_variables_only() {
+        let input = "variable \"v\" {\n  type = \"list\"\n}\n\nvariable \"w\" {\n  type = map\n}\n\nresource \"x\" \"y\" {\n  type = \"string\"\n\n  variable \"z\" {\n    type = \"string\"\n  }\n}\n";
+        let expected = "variable \"v\" {\n  type = list(string)\n}\n\nvariable \"w\" {\n  type = map(any)\n}\n\nresource \"x\" \"y\" {\n  type = \"string\"\n\n  variable \"z\" {\n    type = \"string\"\n  }\n}\n";
+        assert_eq!(terraform_fmt(input), expected);
+    }
+
+    #[test]
+    fn respaces_template_sequences() {
+        assert_eq!(
+            terraform_fmt("a = \"%{ if var.x }y%{ endif } ${ var.z }\"\n"),
+            "a = \"%{if var.x}y%{endif} ${var.z}\"\n"
+        );
+    }
+
+    #[test]
+    fn indents_lines_that_close_and_reopen_brackets_one_level_deeper() {
+        assert_eq!(
+            terraform_fmt("a = [\n  1,\n] + [\n  2,\n]\n"),
+            "a = [\n  1,\n  ] + [\n  2,\n]\n"
+        );
+    }
+
+    #[test]
+    fn returns_text_terraform_would_reject_unchanged() {
+        for input in [
+            "a = \"open\n",
+            "a = {\n",
+            "b {\n",
+            "a = <<EOT\nx\n",
+            "}\n",
+            "a = $\n",
+        ] {
+            assert_eq!(terraform_fmt(input), input);
+        }
+    }
+
+    // Property test: random `hcl::Body` values printed by hcl-rs must come out of our pass
+    // exactly as `terraform fmt -` prints them, and our output must be a fixed point of fmt.
+
+    const CASES: usize = 20000;
+    const BATCH: usize = 50;
+    const SEED: u64 = 0x5eed_f0f7_2024_0001;
+
+    /// Cases are formatted in batches, one fmt process each, separated by comment lines: a
+    /// comment line ends any alignment run and every case closes its brackets, so each case
+    /// formats exactly as it would alone. Top-level names carry the case number because fmt
+    /// rejects an attribute defined twice in one body.
+    #[test]
+    fn matches_terraform_fmt_on_generated_bodies() {
+        let mut rng = Rng(std::env::var("FMT_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(SEED));
+        let mut changed = 0;
+        let mut total_lines = 0;
+        for batch in 0..CASES / BATCH {
+            let cases: Vec<(usize, String)> = (batch * BATCH..(batch + 1) * BATCH)
+                .map(|case| {
+                    let body = Gen {
+                        rng: &mut rng,
+                        case,
+                    }
+                    .top_body();
+                    let text = hcl::format::to_string(&body).expect("hcl-rs prints any body");
+                    (case, text)
+                })
+                .collect();
+            let input = join(cases.iter().map(|(case, text)| (*case, text.as_str())));
+            let expected = match terraform_fmt_stdin(&input) {
+                Ok(expected) => expected,
+                Err(error) => panic!("{}", explain_rejection(&cases, &error)),
+            };
+            let ours: Vec<(usize, String)> = cases
+                .iter()
+                .map(|(case, text)| (*case, terraform_fmt(text)))
+                .collect();
+            let mut rest = expected.as_str();
+            for ((case, text), (_, actual)) in cases.iter().zip(&ours) {
+                let header = separator(*case);
+                rest = rest
+                    .strip_prefix(header.as_str())
+                    .unwrap_or_else(|| panic!("fmt output lost the header of case {case}"));
+                let end = rest.find("# ---- case ").unwrap_or(rest.len());
+                let (want, tail) = rest.split_at(end);
+                assert!(
+                    want == actual,
+                    "case {case} (seed {SEED:#x}) differs from terraform fmt\n\
+                     --- hcl-rs output ---\n{text}--- terraform fmt ---\n{want}--- ours ---\n{actual}"
+                );
+                rest = tail;
+                if text != actual {
+                    changed += 1;
+                }
+                total_lines += text.lines().count();
+            }
+            eprintln!("batch {batch}: changed so far {changed}, lines {total_lines}");
+            let ours = join(ours.iter().map(|(case, text)| (*case, text.as_str())));
+            let refmt = terraform_fmt_stdin(&ours).unwrap_or_else(|error| panic!("{error}"));
+            assert!(
+                refmt == ours,
+                "our output is not a fixed point of terraform fmt:\n{ours}"
+            );
+        }
+    }
+
+    fn separator(case: usize) -> String {
+        format!("# ---- case {case} ----\n")
+    }
+
+    fn join<'a>(cases: impl Iterator<Item = (usize, &'a str)>) -> String {
+        cases
+            .map(|(case, text)| separator(case) + text)
+            .collect::<String>()
+    }
+
+    fn terraform_fmt_stdin(input: &str) -> Result<String, String> {
+        let mut child = match Command::new("terraform")
+            .args(["fmt", "-no-color", "-"])
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(error) if error.kind() == ErrorKind::NotFound => panic!(
+                "`terraform` is not on PATH: this test compares against `terraform fmt` 1.11 \
+                 (install it, as CI does, e.g. at /usr/local/bin/terraform)"
+            ),
+            Err(error) => panic!("could not run terraform: {error}"),
+        };
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let input = input.to_owned();
+        // fmt reads all of stdin before writing, but a writer thread keeps large inputs safe.
+        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+        let output = child
+            .wait_with_output()
+            .expect("terraform runs to completion");
+        writer
+            .join()
+            .expect("writer thread finishes")
+            .expect("terraform reads its input");
+        if output.status.success() {
+            Ok(String::from_utf8(output.stdout).expect("terraform prints UTF-8"))
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
+    }
+
+    /// Narrows a rejected batch down to the case that terraform refuses.
+    fn explain_rejection(cases: &[(usize, String)], batch_error: &str) -> String {
+        for (case, text) in cases {
+            if let Err(error) = terraform_fmt_stdin(text) {
+                return format!("terraform rejects generated case {case}:\n{text}\n{error}");
+            }
+        }
+        format!("terraform rejects a batch but none of its cases alone:\n{batch_error}")
+    }
+
+    /// SplitMix64: a seeded, dependency-free generator, so a failing case can be replayed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn chance(&mut self, percent: u64) -> bool {
+            self.next() % 100 < percent
+        }
+
+        fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+            items[self.below(items.len())]
+        }
+    }
+
+    const ATTR_KEYS: &[&str] = &[
+        "a",
+        "id",
+        "ami",
+        "name",
+        "tags",
+        "type",
+        "count",
+        "enabled",
+        "description",
+        "instance_type",
+        "very_long_attribute_name",
+        "x1",
+        "for_each",
+        "naïve",
+    ];
+    const BLOCK_TYPES: &[&str] = &[
+        "resource",
+        "data",
+        "dynamic",
+        "content",
+        "lifecycle",
+        "module",
+        "ingress",
+        "variable",
+        "x",
+    ];
+    const IDENT_LABELS: &[&str] = &["aws_instance", "web", "my-label", "ünï", "x1"];
+    // No `$` or `%`: fmt drops such labels, where we deliberately keep them.
+    const STRING_LABELS: &[&str] = &[
+        "aws_s3_bucket",
+        "web server",
+        "",
+        "quote\"d",
+        "back\\slash",
+        "ünïcödé",
+        "nb\u{a0}sp",
+        "del\u{7f}",
+        "ctl\u{1}",
+        "tab\there",
+        "{ }",
+        "\u{1f44d}",
+    ];
+    const OBJECT_KEYS: &[&str] = &[
+        "Name",
+        "Environment",
+        "a",
+        "long_object_key_name",
+        "with space",
+        "é",
+        "e\u{301}",
+        "日本",
+        "\u{1f44d}\u{1f3fd}",
+        "\u{1f1e9}\u{1f1ea}",
+        "k\"q",
+        "back\\slash",
+        "x-y",
+        "Key.With.Dots",
+        "${not_interp}",
+        "for",
+    ];
+    const STRINGS: &[&str] = &[
+        "",
+        "plain",
+        "with \"quotes\"",
+        "back\\slash",
+        "line\nbreak",
+        "tab\t",
+        "ünïcödé",
+        "{for x}",
+        "a  =  b",
+        "{  }",
+        "# not a comment",
+        "// nor this",
+        "<<EOT",
+        "${not_interp}",
+        "$${literal}",
+        "100%",
+        "50%{x",
+        "\u{7f}\u{a0}",
+    ];
+    const TEMPLATES: &[&str] = &[
+        "${var.x}",
+        "${ var.spaced }",
+        "prefix-${var.name}-suffix",
+        "${local.a}${local.b}",
+        "%{ if var.flag }on%{ else }off%{ endif }",
+        "${upper(\"x\")}",
+        "${var.m[\"k\"]}",
+        "${ {a=1} }",
+        "${\"nested ${var.x}\"}",
+        "${var.pct}%",
+        "%{ for x in var.l }${x},%{ endfor }",
+        "${~ var.strip ~}",
+    ];
+    const HEREDOC_LINES: &[&str] = &[
+        "plain line",
+        "  indented",
+        "key = value",
+        "{  }",
+        "${var.x}",
+        "${ var.spaced } and more",
+        "%{ if var.flag }yes%{ endif }",
+        "",
+        "# hash",
+        "\"quoted\"",
+        "EOTX",
+        " trailing  ",
+        "$${escaped}",
+        "[for  x]",
+    ];
+    const TYPES: &[&str] = &[
+        "\"string\"",
+        "\"list\"",
+        "\"map\"",
+        "list",
+        "map",
+        "set",
+        "string",
+    ];
+
+    #[derive(Clone, Copy)]
+    struct Ctx {
+        /// Inside a function call or conditional, where hcl-rs prints collections on one line.
+        compact: bool,
+        /// Whether this position may hold a heredoc: its closing marker must end its line.
+        heredoc: bool,
+    }
+
+    struct Gen<'r> {
+        rng: &'r mut Rng,
+        case: usize,
+    }
+
+    impl Gen<'_> {
+        fn top_body(&mut self) -> Body {
+            let items = 1 + self.rng.below(6);
+            self.body(items, 0)
+        }
+
+        fn body(&mut self, items: usize, depth: usize) -> Body {
+            let mut keys = ATTR_KEYS.to_vec();
+            let mut structures = Vec::new();
+            for _ in 0..items {
+                if depth < 3 && self.rng.chance(30) {
+                    structures.push(Structure::Block(self.block(depth)));
+                } else if !keys.is_empty() {
+                    let key = keys.swap_remove(self.rng.below(keys.len()));
+                    let key = if depth == 0 {
+                        format!("{key}_c{}", self.case)
+                    } else {
+                        key.to_owned()
+                    };
+                    let expr = self.expr(
+                        0,
+                        Ctx {
+                            compact: false,
+                            heredoc: true,
+                        },
+                    );
+                    structures.push(Structure::Attribute(Attribute::new(
+                        Identifier::unchecked(key),
+                        expr,
+                    )));
+                }
+            }
+            Body(structures)
+        }
+
+        fn block(&mut self, depth: usize) -> Block {
+            if depth == 0 && self.rng.chance(20) {
+                return self.variable_block();
+            }
+            let mut block = Block::new(Identifier::unchecked(self.rng.pick(BLOCK_TYPES)));
+            for _ in 0..self.rng.below(3) {
+                let label = if self.rng.chance(40) {
+                    BlockLabel::Identifier(Identifier::unchecked(self.rng.pick(IDENT_LABELS)))
+                } else {
+                    BlockLabel::String(self.rng.pick(STRING_LABELS).to_owned())
+                };
+                block.labels.push(label);
+            }
+            let items = if self.rng.chance(20) {
+                0
+            } else {
+                1 + self.rng.below(4)
+            };
+            block.body = self.body(items, depth + 1);
+            block
+        }
+
+        fn variable_block(&mut self) -> Block {
+            let mut block = Block::new(Identifier::unchecked("variable"));
+            block
+                .labels
+                .push(BlockLabel::String(format!("v{}", self.case)));
+            let ty = self.rng.pick(TYPES);
+            let ty = match ty.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(quoted) => Expression::String(quoted.to_owned()),
+                None => Expression::Variable(Variable::unchecked(ty)),
+            };
+            let mut attrs = vec![Attribute::new("type", ty)];
+            if self.rng.chance(50) {
+                attrs.push(Attribute::new("description", self.string()));
+            }
+            if self.rng.chance(50) {
+                let ctx = Ctx {
+                    compact: false,
+                    heredoc: true,
+                };
+                attrs.push(Attribute::new("default", self.expr(1, ctx)));
+            }
+            block.body = Body(attrs.into_iter().map(Structure::Attribute).collect());
+            block
+        }
+
+        fn expr(&mut self, depth: usize, ctx: Ctx) -> Expression {
+            let nested = Ctx {
+                compact: ctx.compact,
+                heredoc: false,
+            };
+            let choice = if depth >= 3 {
+                self.rng.below(6)
+            } else {
+                self.rng.below(17)
+            };
+            match choice {
+                0 => match self.rng.below(3) {
+                    0 => Expression::Null,
+                    n => Expression::Bool(n == 1),
+                },
+                1 => self.number(),
+                2 => self.string(),
+                3 => self.traversal(),
+                4 => Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(
+                    self.rng.pick(TEMPLATES).to_owned(),
+                ))),
+                5 if ctx.heredoc && !ctx.compact => self.heredoc(),
+                5 => self.traversal(),
+                6 | 7 => self.array(depth, ctx),
+                8..=10 => self.object(depth, ctx),
+                11 => self.func_call(depth),
+                12 => self.for_expr(depth, ctx),
+                13 => {
+                    let compact = Ctx {
+                        compact: true,
+                        heredoc: false,
+                    };
+                    Expression::Conditional(Box::new(Conditional::new(
+                        self.comparison(),
+                        self.expr(depth + 1, compact),
+                        self.expr(depth + 1, compact),
+                    )))
+                }
+                14 => {
+                    let operator = self.rng.pick(&[
+                        BinaryOperator::Plus,
+                        BinaryOperator::Minus,
+                        BinaryOperator::Mul,
+                        BinaryOperator::Eq,
+                        BinaryOperator::NotEq,
+                        BinaryOperator::And,
+                        BinaryOperator::Or,
+                        BinaryOperator::Less,
+                        BinaryOperator::GreaterEq,
+                        BinaryOperator::Mod,
+                    ]);
+                    let lhs = self.expr(depth + 1, nested);
+                    let rhs = self.expr(depth + 1, nested);
+                    Expression::Operation(Box::new(Operation::Binary(BinaryOp::new(
+                        lhs, operator, rhs,
+                    ))))
+                }
+                15 => {
+                    let (operator, operand) = if self.rng.chance(50) {
+                        (UnaryOperator::Not, self.traversal())
+                    } else {
+                        (UnaryOperator::Neg, self.traversal())
+                    };
+                    Expression::Operation(Box::new(Operation::Unary(UnaryOp::new(
+                        operator, operand,
+                    ))))
+                }
+                _ => Expression::Parenthesis(Box::new(self.expr(depth + 1, nested))),
+            }
+        }
+
+        fn number(&mut self) -> Expression {
+            if self.rng.chance(60) {
+                Expression::Number(Number::from(
+                    self.rng.pick(&[0i64, 1, -1, 42, -17, 1_000_000]),
+                ))
+            } else {
+                let value = self
+                    .rng
+                    .pick(&[1.5f64, -0.25, 3.14159, 100.5, 1e-7, 2.5e21]);
+                Expression::Number(Number::from_f64(value).expect("finite"))
+            }
+        }
+
+        fn string(&mut self) -> Expression {
+            Expression::String(self.rng.pick(STRINGS).to_owned())
+        }
+
+        fn traversal(&mut self) -> Expression {
+            let root = |name: &str| Traversal::builder(Variable::unchecked(name));
+            let traversal = match self.rng.below(9) {
+                0 => root("var").attr("x").build(),
+                1 => root("module").attr("a").attr("b").build(),
+                2 => root("local").attr("list").index(0u64).build(),
+                3 => root("aws_instance")
+                    .attr("web")
+                    .full_splat()
+                    .attr("id")
+                    .build(),
+                4 => root("data")
+                    .attr("aws_ami")
+                    .attr("ubuntu")
+                    .attr("id")
+                    .build(),
+                5 => root("var").attr("m").index("key").build(),
+                6 => root("aws_instance")
+                    .attr("web")
+                    .attr_splat()
+                    .attr("id")
+                    .build(),
+                7 => Traversal::new(
+                    Variable::unchecked("var"),
+                    [
+                        TraversalOperator::GetAttr(Identifier::unchecked("list")),
+                        TraversalOperator::LegacyIndex(0),
+                        TraversalOperator::GetAttr(Identifier::unchecked("name")),
+                    ],
+                ),
+                _ => root("each").attr("value").attr("name").build(),
+            };
+            Expression::Traversal(Box::new(traversal))
+        }
+
+        fn heredoc(&mut self) -> Expression {
+            let lines: Vec<&str> = (0..1 + self.rng.below(4))
+                .map(|_| self.rng.pick(HEREDOC_LINES))
+                .collect();
+            let mut template = lines.join("\n");
+            if self.rng.chance(50) {
+                template.push('\n');
+            }
+            let delimiter = self.rng.pick(&["EOT", "EOF", "HEREDOC"]);
+            let mut heredoc = Heredoc::new(Identifier::unchecked(delimiter), template);
+            if self.rng.chance(40) {
+                heredoc = heredoc.with_strip_mode(HeredocStripMode::Indent);
+            }
+            Expression::TemplateExpr(Box::new(TemplateExpr::Heredoc(heredoc)))
+        }
+
+        fn array(&mut self, depth: usize, ctx: Ctx) -> Expression {
+            let len = self.rng.below(4);
+            let items = (0..len)
+                .map(|i| {
+                    // Only the last element's heredoc marker is followed by a line break.
+                    let heredoc = !ctx.compact && i + 1 == len;
+                    self.expr(
+                        depth + 1,
+                        Ctx {
+                            compact: ctx.compact,
+                            heredoc,
+                        },
+                    )
+                })
+                .collect();
+            Expression::Array(items)
+        }
+
+        fn object(&mut self, depth: usize, ctx: Ctx) -> Expression {
+            let mut keys = OBJECT_KEYS.to_vec();
+            let mut object = Object::new();
+            for _ in 0..self.rng.below(5) {
+                let key = keys.swap_remove(self.rng.below(keys.len()));
+                let key = if self.rng.chance(50) {
+                    // hcl-rs quotes identifiers that are not valid object keys.
+                    ObjectKey::Identifier(Identifier::unchecked(key))
+                } else {
+                    ObjectKey::Expression(Expression::String(key.to_owned()))
+                };
+                let value = self.expr(
+                    depth + 1,
+                    Ctx {
+                        compact: ctx.compact,
+                        heredoc: !ctx.compact,
+                    },
+                );
+                object.insert(key, value);
+            }
+            Expression::Object(object)
+        }
+
+        fn func_call(&mut self, depth: usize) -> Expression {
+            let compact = Ctx {
+                compact: true,
+                heredoc: false,
+            };
+            let name = match self.rng.below(8) {
+                0 => FuncName::new("arn_parse").with_namespace(["provider", "aws"]),
+                n => FuncName::new(
+                    [
+                        "jsonencode",
+                        "merge",
+                        "lookup",
+                        "length",
+                        "concat",
+                        "tolist",
+                        "format",
+                    ][n - 1],
+                ),
+            };
+            let mut call = FuncCall::builder(name);
+            let args = self.rng.below(4);
+            for _ in 0..args {
+                call = call.arg(self.expr(depth + 1, compact));
+            }
+            let call = call.expand_final(args > 0 && self.rng.chance(10)).build();
+            Expression::FuncCall(Box::new(call))
+        }
+
+        fn for_expr(&mut self, depth: usize, ctx: Ctx) -> Expression {
+            let nested = Ctx {
+                compact: ctx.compact,
+                heredoc: false,
+            };
+            let collection = if self.rng.chance(60) {
+                self.traversal()
+            } else {
+                self.expr(depth + 1, nested)
+            };
+            let value = self.expr(depth + 1, nested);
+            let mut for_expr = ForExpr::new(Identifier::unchecked("v"), collection, value);
+            if self.rng.chance(50) {
+                for_expr = for_expr
+                    .with_key_var(Identifier::unchecked("k"))
+                    .with_key_expr(Variable::unchecked("k"))
+                    .with_grouping(self.rng.chance(30));
+            }
+            if self.rng.chance(40) {
+                for_expr = for_expr.with_cond_expr(self.comparison());
+            }
+            Expression::ForExpr(Box::new(for_expr))
+        }
+
+        fn comparison(&mut self) -> Expression {
+            let lhs = self.traversal();
+            let rhs = self.number();
+            Expression::Operation(Box::new(Operation::Binary(BinaryOp::new(
+                lhs,
+                BinaryOperator::NotEq,
+                rhs,
+            ))))
+        }
+    }
+}

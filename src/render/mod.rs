@@ -101,14 +101,14 @@ pub fn hcl_text(body: &::hcl::Body, skips: &[Skip]) -> String {
     let text = if skips.is_empty() {
         text
     } else {
+        let headers: Vec<(String, &Skip)> =
+            skips.iter().map(|skip| (skip.header(), skip)).collect();
         let mut out = String::with_capacity(text.len() + skips.len() * 80);
         for line in text.split_inclusive('\n') {
             out.push_str(line);
-            let header = line.trim_end();
-            for skip in skips {
-                if let Some((ty, name)) = skip.resource.split_once('.')
-                    && header == format!("resource \"{ty}\" \"{name}\" {{")
-                {
+            let line = line.trim_end();
+            for (header, skip) in &headers {
+                if line == header {
                     out.push_str(&format!("  #checkov:skip={}:{}\n", skip.check, skip.reason));
                 }
             }

@@ -55,12 +55,33 @@ impl Output {
     }
 }
 
-/// A checkov check that does not apply to a resource, with the reason written next to it.
+/// A checkov check that does not apply to a block, with the reason written inside the block.
 pub struct Skip {
-    /// `TYPE.NAME` of the resource.
+    /// The block: `TYPE.NAME` (a resource), `data.TYPE.NAME` or `module.NAME`.
     pub resource: String,
     pub check: &'static str,
-    pub reason: &'static str,
+    pub reason: String,
+}
+
+impl Skip {
+    pub fn new(resource: &str, check: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            resource: resource.to_string(),
+            check,
+            reason: reason.into(),
+        }
+    }
+
+    /// The top-level line that opens the block, as hcl-rs prints it.
+    pub fn header(&self) -> String {
+        let parts: Vec<&str> = self.resource.split('.').collect();
+        match parts.as_slice() {
+            ["module", name] => format!("module \"{name}\" {{"),
+            ["data", ty, name] => format!("data \"{ty}\" \"{name}\" {{"),
+            [ty, name] => format!("resource \"{ty}\" \"{name}\" {{"),
+            _ => self.resource.clone(),
+        }
+    }
 }
 
 pub struct Module {
@@ -98,12 +119,8 @@ impl Module {
         }
     }
 
-    pub fn skip(&mut self, resource: &str, check: &'static str, reason: &'static str) {
-        self.skips.push(Skip {
-            resource: resource.to_string(),
-            check,
-            reason,
-        });
+    pub fn skip(&mut self, resource: &str, check: &'static str, reason: impl Into<String>) {
+        self.skips.push(Skip::new(resource, check, reason));
     }
 
     pub fn files(&self) -> Vec<RenderedFile> {

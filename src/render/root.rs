@@ -7,11 +7,10 @@ use hcl::Expression;
 use super::RenderedFile;
 use super::hcl::{B, b, bool, float, list, num, obj, r, s, strings, tpl};
 use super::hcl_text;
-use super::module::versions_block;
+use super::module::{Skip, versions_block};
 use super::workflow::tracing_variable;
 use crate::model::Stack;
 use crate::model::function::{Access, Function};
-use crate::model::settings::TracingMode;
 use crate::model::workflow::Target;
 
 fn module(name: &str, source: &str) -> B {
@@ -450,19 +449,63 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
             "Step Functions state machine ARNs, by model name.",
         ));
     }
-    let _ = TracingMode::Active;
 
-    let file = |name: &str, blocks: Vec<hcl::Block>| {
+    let file = |name: &str, blocks: Vec<hcl::Block>, skips: &[Skip]| {
         RenderedFile::hcl(
             format!("{dir}/{name}"),
-            hcl_text(&super::hcl::body(blocks), &[]),
+            hcl_text(&super::hcl::body(blocks), skips),
         )
     };
     vec![
-        file("main.tf", blocks),
-        file("versions.tf", vec![versions_block()]),
-        file("providers.tf", vec![provider]),
-        file("backend.tf", vec![backend]),
-        file("outputs.tf", outputs),
+        file("main.tf", blocks, &skips(stack)),
+        file("versions.tf", vec![versions_block()], &[]),
+        file("providers.tf", vec![provider], &[]),
+        file("backend.tf", vec![backend], &[]),
+        file("outputs.tf", outputs, &[]),
     ]
+}
+
+/// checkov checks that do not apply to this environment because the model turns the feature
+/// off here on purpose; written into the environment's module calls, so other environments
+/// are still checked.
+fn skips(stack: &Stack) -> Vec<Skip> {
+    let env = &stack.env;
+    let mut skips = Vec::new();
+    if let Some(api) = &stack.api
+        && !api.tracing
+    {
+        skips.push(Skip::new(
+            "module.api",
+            "CKV_AWS_73",
+            format!("stack.toml turns API stage tracing off in {env}"),
+        ));
+    }
+    if stack.state_machines.iter().any(|sm| !sm.tracing) {
+        skips.push(Skip::new(
+            "module.state_machines",
+            "CKV_AWS_284",
+            format!("stack.toml turns state machine tracing off in {env}"),
+        ));
+    }
+    let days = stack.settings.log_retention_days;
+    if days < 365 {
+        let reason = format!("stack.toml keeps logs {days} days in {env}");
+        let mut calls: Vec<String> = stack
+            .functions
+            .iter()
+            .map(|f| format!("module.function_{}", f.key))
+            .collect();
+        if stack.api.is_some() {
+            calls.push("module.api".into());
+        }
+        if !stack.state_machines.is_empty() {
+            calls.push("module.state_machines".into());
+        }
+        skips.extend(
+            calls
+                .iter()
+                .map(|c| Skip::new(c, "CKV_AWS_338", reason.clone())),
+        );
+    }
+    skips
 }

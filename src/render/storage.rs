@@ -101,6 +101,11 @@ pub fn kms() -> Module {
             .attr("target_key_id", r("aws_kms_key.this.key_id"))
             .build(),
     ];
+    m.skip(
+        "data.aws_iam_policy_document.key",
+        "CKV_AWS_109,CKV_AWS_111,CKV_AWS_356",
+        "a key policy; its Resource \"*\" means this key only",
+    );
     m.outputs = vec![
         Output::new("kms_key_arn", r("aws_kms_key.this.arn"), "ARN of the key."),
         Output::new("kms_key_id", r("aws_kms_key.this.key_id"), "ID of the key."),

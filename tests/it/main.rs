@@ -1,5 +1,7 @@
 //! Integration tests: one binary, a module per area.
+mod checkov;
 mod cli;
+mod generated;
 mod references;
 mod schema;
 mod support;
