@@ -50,6 +50,7 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.items.len()
     }

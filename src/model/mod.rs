@@ -533,10 +533,9 @@ fn read_xray<'a, 'i>(
             let mut r = Reader::single(s.table, &s.path, s.span.clone());
             let found = r.get(key)?;
             let span = found.value.span();
-            let section = found
+            found
                 .table(d)
-                .map(|(table, _, path)| Section { table, span, path });
-            section
+                .map(|(table, _, path)| Section { table, span, path })
         })
     };
     for s in [Some(base), over].into_iter().flatten() {

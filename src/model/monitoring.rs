@@ -111,6 +111,7 @@ impl Alarm {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dashboard {
     pub name: String,
+    pub span: std::ops::Range<usize>,
 }
 
 impl Dashboard {
@@ -119,6 +120,9 @@ impl Dashboard {
             .fixed(d, "name")
             .and_then(|f| f.string(d))
             .map_or_else(|| "overview".to_string(), |s| s.value);
-        Self { name }
+        Self {
+            name,
+            span: r.span.clone(),
+        }
     }
 }

@@ -16,6 +16,7 @@ pub fn validate(stack: &Stack, d: &mut Diagnostics) {
     api(stack, d);
     workflows(stack, d);
     tables(stack, d);
+    dashboard(stack, d);
     if stack.settings.xray_sdk_layer && stack.xray.sdk_layer.is_none() {
         let at = stack
             .xray
@@ -29,6 +30,22 @@ pub fn validate(stack: &Stack, d: &mut Diagnostics) {
                 stack.env
             ),
             "declare `[xray.sdk_layer]` with its `package`, or set `xray_sdk_layer = false`",
+        );
+    }
+}
+
+fn dashboard(stack: &Stack, d: &mut Diagnostics) {
+    use crate::render::monitoring::{MAX_WIDGETS, widget_count};
+    if let Some(board) = &stack.dashboard
+        && widget_count(stack) > MAX_WIDGETS
+    {
+        d.error_hint(
+            board.span.clone(),
+            format!(
+                "`dashboard` would hold {} widgets (one per function); CloudWatch allows {MAX_WIDGETS}",
+                widget_count(stack)
+            ),
+            "remove `[dashboard]` or split the stack",
         );
     }
 }

@@ -260,7 +260,7 @@ pub fn api(api: &Api) -> Module {
     m.skip(
         "aws_api_gateway_stage.this",
         "CKV_AWS_120",
-        "responses are per customer (cart, orders) or change often (stock); a stage cache would serve stale or foreign data",
+        "responses are per caller or change often; a stage cache would serve stale data or another caller's",
     );
     m.skip(
         "aws_api_gateway_stage.this",

@@ -23,10 +23,6 @@ use std::cmp::Ordering;
 ///
 /// Text that does not lex as HCL, or whose bodies do not nest, is returned unchanged: Terraform
 /// refuses to format it as well.
-#[cfg_attr(
-    not(test),
-    allow(dead_code, reason = "called by the renderer once it writes files")
-)]
 pub fn terraform_fmt(text: &str) -> String {
     let Some(tokens) = lex(text).and_then(rewrite) else {
         return text.to_owned();
@@ -1265,7 +1261,7 @@ mod tests {
     // Property test: random `hcl::Body` values printed by hcl-rs must come out of our pass
     // exactly as `terraform fmt -` prints them, and our output must be a fixed point of fmt.
 
-    const CASES: usize = 20000;
+    const CASES: usize = 400;
     const BATCH: usize = 50;
     const SEED: u64 = 0x5eed_f0f7_2024_0001;
 
@@ -1275,12 +1271,7 @@ mod tests {
     /// rejects an attribute defined twice in one body.
     #[test]
     fn matches_terraform_fmt_on_generated_bodies() {
-        let mut rng = Rng(std::env::var("FMT_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(SEED));
-        let mut changed = 0;
-        let mut total_lines = 0;
+        let mut rng = Rng(SEED);
         for batch in 0..CASES / BATCH {
             let cases: Vec<(usize, String)> = (batch * BATCH..(batch + 1) * BATCH)
                 .map(|case| {
@@ -1316,12 +1307,7 @@ mod tests {
                      --- hcl-rs output ---\n{text}--- terraform fmt ---\n{want}--- ours ---\n{actual}"
                 );
                 rest = tail;
-                if text != actual {
-                    changed += 1;
-                }
-                total_lines += text.lines().count();
             }
-            eprintln!("batch {batch}: changed so far {changed}, lines {total_lines}");
             let ours = join(ours.iter().map(|(case, text)| (*case, text.as_str())));
             let refmt = terraform_fmt_stdin(&ours).unwrap_or_else(|error| panic!("{error}"));
             assert!(
@@ -1704,9 +1690,7 @@ mod tests {
                     self.rng.pick(&[0i64, 1, -1, 42, -17, 1_000_000]),
                 ))
             } else {
-                let value = self
-                    .rng
-                    .pick(&[1.5f64, -0.25, 3.14159, 100.5, 1e-7, 2.5e21]);
+                let value = self.rng.pick(&[1.5f64, -0.25, 2.75, 100.5, 1e-7, 2.5e21]);
                 Expression::Number(Number::from_f64(value).expect("finite"))
             }
         }

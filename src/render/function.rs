@@ -258,7 +258,7 @@ pub fn function() -> Module {
     m.skip(
         "aws_lambda_function.this",
         "CKV_AWS_117",
-        "functions reach only AWS APIs and Stripe over the internet; no VPC resources to reach",
+        "functions call AWS APIs and internet services only; the model has no VPC resources to reach",
     );
     m.skip(
         "aws_lambda_function.this",

@@ -203,10 +203,6 @@ impl B {
         Self(self.0.add_block(block.build()))
     }
 
-    pub fn blocks(self, blocks: impl IntoIterator<Item = B>) -> Self {
-        blocks.into_iter().fold(self, B::block)
-    }
-
     pub fn build(self) -> Block {
         self.0.build()
     }

@@ -98,9 +98,10 @@ pub fn render(model: &Model, selection: &Selection, source: &str) -> Vec<Rendere
 /// HCL text of a body as `terraform fmt` writes it, with checkov skips inside their resources.
 pub fn hcl_text(body: &::hcl::Body, skips: &[Skip]) -> String {
     let text = ::hcl::format::to_string(body).unwrap_or_default();
-    let text = if skips.is_empty() {
-        text
-    } else {
+    if skips.is_empty() {
+        return fmt::terraform_fmt(&text);
+    }
+    let text = {
         let headers: Vec<(String, &Skip)> =
             skips.iter().map(|skip| (skip.header(), skip)).collect();
         let mut out = String::with_capacity(text.len() + skips.len() * 80);
@@ -115,5 +116,5 @@ pub fn hcl_text(body: &::hcl::Body, skips: &[Skip]) -> String {
         }
         out
     };
-    text // FMT-PENDING
+    fmt::terraform_fmt(&text)
 }

@@ -124,21 +124,17 @@ pub fn monitoring(stack: &Stack) -> Module {
             format!("ARN of the `{k}` alarm."),
         ));
     }
-    m.blocks.push(
-        b("resource", ["aws_cloudwatch_dashboard", "this"])
-            .attr(
-                "dashboard_name",
-                tpl(format!(
-                    "${{var.name_prefix}}-{}",
-                    stack
-                        .dashboard
-                        .as_ref()
-                        .map_or("overview", |d| d.name.as_str())
-                )),
-            )
-            .attr("dashboard_body", heredoc(dashboard(stack)))
-            .build(),
-    );
+    if let Some(board) = &stack.dashboard {
+        m.blocks.push(
+            b("resource", ["aws_cloudwatch_dashboard", "this"])
+                .attr(
+                    "dashboard_name",
+                    tpl(format!("${{var.name_prefix}}-{}", board.name)),
+                )
+                .attr("dashboard_body", heredoc(dashboard(stack)))
+                .build(),
+        );
+    }
     m.outputs.insert(
         0,
         Output::new(
@@ -147,13 +143,23 @@ pub fn monitoring(stack: &Stack) -> Module {
             "SNS topic that receives alarm state changes; subscribe the on-call channel to it.",
         ),
     );
-    m.outputs.push(Output::new(
-        "dashboard_name",
-        r("aws_cloudwatch_dashboard.this.dashboard_name"),
-        "Name of the dashboard.",
-    ));
+    if stack.dashboard.is_some() {
+        m.outputs.push(Output::new(
+            "dashboard_name",
+            r("aws_cloudwatch_dashboard.this.dashboard_name"),
+            "Name of the dashboard.",
+        ));
+    }
     m
 }
+
+/// Widgets of the dashboard: API latency and errors, a duration widget per function,
+/// function errors and trace counts. CloudWatch allows 500 widgets per dashboard.
+pub fn widget_count(stack: &Stack) -> usize {
+    2 * usize::from(stack.api.is_some()) + stack.functions.len() + 2
+}
+
+pub const MAX_WIDGETS: usize = 500;
 
 /// Dashboard JSON with `${...}` interpolations for names and the region.
 fn dashboard(stack: &Stack) -> String {

@@ -85,7 +85,7 @@ fn function_call(stack: &Stack, f: &Function) -> B {
     let layered = stack.sdk_layer().is_some() && f.runtime.starts_with("python");
     let mut call = module(&format!("function_{}", f.key), "function")
         .attr("name", s(stack.aws_name(&f.key)))
-        .attr("description", s(&f.description))
+        .attr_if(!f.description.is_empty(), "description", s(&f.description))
         .attr("handler", s(&f.handler))
         .attr("runtime", s(&f.runtime))
         .attr("memory_size", num(f.memory))
@@ -485,6 +485,13 @@ fn skips(stack: &Stack) -> Vec<Skip> {
             "module.state_machines",
             "CKV_AWS_284",
             format!("stack.toml turns state machine tracing off in {env}"),
+        ));
+    }
+    for t in stack.tables.iter().filter(|t| !t.point_in_time_recovery) {
+        skips.push(Skip::new(
+            &format!("module.table_{}", t.key),
+            "CKV_AWS_28",
+            format!("stack.toml turns point-in-time recovery off in {env}"),
         ));
     }
     let days = stack.settings.log_retention_days;
