@@ -23,6 +23,12 @@ pub enum Command {
     Validate(StackArg),
     /// Write the built-in E-Com67 model to stack.toml for editing
     Init(InitArgs),
+    /// Run terraform init, plan and show; save the plan and print its summary
+    Plan(PlanArgs),
+    /// Apply exactly the saved plan of an environment
+    Apply(ApplyArgs),
+    /// Summarise any Terraform plan for people, pull requests and pipelines
+    Summary(SummaryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -62,4 +68,89 @@ pub struct InitArgs {
     /// Overwrite an existing file
     #[arg(long)]
     pub force: bool,
+}
+
+/// Output formats of summaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TerraformArgs {
+    /// Terraform or OpenTofu binary [default: $STACKFORM_TERRAFORM, else terraform or tofu on PATH]
+    #[arg(long, value_name = "PATH")]
+    pub terraform_bin: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["env", "all", "dir"]))]
+pub struct PlanArgs {
+    /// Plan environments/<ENV>/ (after checking the generated HCL is up to date)
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Plan every environment concurrently
+    #[arg(long)]
+    pub all: bool,
+    /// Plan any Terraform root directory
+    #[arg(long, value_name = "ROOT")]
+    pub dir: Option<PathBuf>,
+    /// Summary format [default: text]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Environments planned at once with --all
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub parallel: usize,
+    /// How long terraform waits for a held state lock, e.g. 30s or 5m
+    #[arg(long, value_name = "DUR")]
+    pub lock_timeout: Option<String>,
+    /// Partial backend configuration passed to `terraform init` (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub backend_config: Vec<PathBuf>,
+    /// Exit 3 when the plan carries any of these risk classes (comma-separated)
+    #[arg(long, value_name = "CLASS,...", value_delimiter = ',')]
+    pub fail_on: Vec<String>,
+    #[command(flatten)]
+    pub stack: StackArg,
+    #[command(flatten)]
+    pub terraform: TerraformArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["env", "dir"]))]
+pub struct ApplyArgs {
+    /// Apply the saved plan of environments/<ENV>/
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Apply the saved plan of any Terraform root directory
+    #[arg(long, value_name = "ROOT")]
+    pub dir: Option<PathBuf>,
+    /// Do not ask for confirmation (for pipelines)
+    #[arg(long)]
+    pub yes: bool,
+    /// Allow deleting or replacing stateful resources (tables, queues, buckets, keys, log groups)
+    #[arg(long)]
+    pub allow_destroy: bool,
+    /// How long terraform waits for a held state lock, e.g. 30s or 5m
+    #[arg(long, value_name = "DUR")]
+    pub lock_timeout: Option<String>,
+    #[command(flatten)]
+    pub terraform: TerraformArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// Plan JSON (`terraform show -json` output), a binary plan file, or `-` for standard input
+    #[arg(value_name = "PLAN", default_value = "-")]
+    pub plan: String,
+    /// Output format [default: text on a terminal, text otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Exit 3 when the plan carries any of these risk classes (comma-separated)
+    #[arg(long, value_name = "CLASS,...", value_delimiter = ',')]
+    pub fail_on: Vec<String>,
+    #[command(flatten)]
+    pub terraform: TerraformArgs,
 }

@@ -7,6 +7,7 @@ mod commands;
 mod header;
 mod model;
 mod render;
+mod summary;
 mod write;
 
 use std::process::ExitCode;
@@ -21,6 +22,9 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Gen(args) => commands::generate::run(args),
         Command::Validate(args) => commands::validate::run(args),
         Command::Init(args) => commands::init::run(args),
+        Command::Plan(args) => commands::plan::run(args),
+        Command::Apply(args) => commands::apply::run(args),
+        Command::Summary(args) => commands::summary::run(args),
     }
 }
 

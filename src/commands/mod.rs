@@ -1,7 +1,10 @@
 //! One file per subcommand.
 
+pub mod apply;
 pub mod generate;
 pub mod init;
+pub mod plan;
+pub mod summary;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
