@@ -14,14 +14,18 @@ pub fn run(args: &StackArg) -> Result<ExitCode> {
     let envs = model.env_names().join(", ");
     let stack = &model.environments[0];
     println!(
-        "{}: stack `{}` is valid: {} environments ({envs}), {} functions, {} tables, {} queues, {} state machines",
+        "{}: stack `{}` is valid: {} ({envs}), {}, {}, {}, {}",
         source.name,
         stack.name.value,
-        model.environments.len(),
-        stack.functions.len(),
-        stack.tables.len(),
-        stack.queues.len(),
-        stack.state_machines.len(),
+        count(model.environments.len(), "environment"),
+        count(stack.functions.len(), "function"),
+        count(stack.tables.len(), "table"),
+        count(stack.queues.len(), "queue"),
+        count(stack.state_machines.len(), "state machine"),
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

@@ -166,38 +166,35 @@ impl Module {
     }
 
     fn readme(&self) -> String {
-        use std::fmt::Write as _;
-        let mut out = format!(
-            "# Module `{}`\n\n{}\n\n## Inputs\n\n",
-            self.name, self.description
-        );
-        out.push_str("| Name | Type | Default | Description |\n|---|---|---|---|\n");
-        for v in &self.variables {
-            let default = v
-                .default
-                .as_ref()
-                .map_or_else(|| "required".to_string(), |d| format!("`{}`", inline(d)));
-            let _ = writeln!(
-                out,
-                "| `{}` | `{}` | {} | {} |",
-                v.name,
-                inline(&v.ty),
-                default,
-                v.description.replace('|', "\\|")
-            );
-        }
-        out.push_str("\n## Outputs\n\n| Name | Description |\n|---|---|\n");
-        for o in &self.outputs {
-            let _ = writeln!(
-                out,
-                "| `{}` | {} |",
-                o.name,
-                o.description.replace('|', "\\|")
-            );
-        }
-        out
+        let cell = |text: &str| text.replace('|', "\\|");
+        let variables: Vec<_> = self
+            .variables
+            .iter()
+            .map(|v| {
+                serde_json::json!({
+                    "name": v.name,
+                    "ty": inline(&v.ty),
+                    "default": v.default.as_ref().map(inline),
+                    "description": cell(&v.description),
+                })
+            })
+            .collect();
+        let outputs: Vec<_> = self
+            .outputs
+            .iter()
+            .map(|o| serde_json::json!({ "name": o.name, "description": cell(&o.description) }))
+            .collect();
+        let mut context = tera::Context::new();
+        context.insert("name", &self.name);
+        context.insert("description", &self.description);
+        context.insert("variables", &variables);
+        context.insert("outputs", &outputs);
+        // The template is part of the binary and its context always complete.
+        tera::Tera::one_off(README_TEMPLATE, &context, false).unwrap_or_else(|e| format!("{e}\n"))
     }
 }
+
+const README_TEMPLATE: &str = include_str!("templates/module-readme.md");
 
 /// An expression on one line, for README tables.
 fn inline(e: &Expression) -> String {
