@@ -29,6 +29,12 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Summarise any Terraform plan for people, pull requests and pipelines
     Summary(SummaryArgs),
+    /// Show what each environment actually traces, and where traces break
+    Tracing(TracingArgs),
+    /// Draw the service map of an environment with each node's tracing state
+    Graph(GraphArgs),
+    /// Show every setting that differs between two environments
+    DiffEnv(DiffEnvArgs),
 }
 
 #[derive(Debug, Args)]
@@ -153,4 +159,64 @@ pub struct SummaryArgs {
     pub fail_on: Vec<String>,
     #[command(flatten)]
     pub terraform: TerraformArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["env", "all", "plan"]))]
+pub struct TracingArgs {
+    /// Environment whose rendered HCL (environments/<ENV>/) is read
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Every environment, side by side
+    #[arg(long)]
+    pub all: bool,
+    /// A plan JSON document (or binary plan file): what will exist after apply
+    #[arg(long, value_name = "PLAN")]
+    pub plan: Option<String>,
+    /// Output format [default: text]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Directory that holds modules/ and environments/
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub stack: StackArg,
+    #[command(flatten)]
+    pub terraform: TerraformArgs,
+}
+
+/// Output formats of the service map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+    Svg,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Environment to map
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Output format (svg needs graphviz's `dot`)
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: GraphFormat,
+    /// Directory that holds modules/ and environments/
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub stack: StackArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffEnvArgs {
+    /// First environment
+    pub a: String,
+    /// Second environment
+    pub b: String,
+    /// Output format [default: text]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    #[command(flatten)]
+    pub stack: StackArg,
 }

@@ -25,6 +25,9 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Plan(args) => commands::plan::run(args),
         Command::Apply(args) => commands::apply::run(args),
         Command::Summary(args) => commands::summary::run(args),
+        Command::Tracing(args) => commands::tracing::run(args),
+        Command::Graph(args) => commands::graph::run(args),
+        Command::DiffEnv(args) => commands::diff_env::run(args),
     }
 }
 

@@ -1,10 +1,13 @@
 //! One file per subcommand.
 
 pub mod apply;
+pub mod diff_env;
 pub mod generate;
+pub mod graph;
 pub mod init;
 pub mod plan;
 pub mod summary;
+pub mod tracing;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
