@@ -47,6 +47,21 @@ pub fn statement_if(
         )
 }
 
+/// The trust policy that lets `service` assume a role.
+pub fn assume_role_policy(name: &str, service: &str) -> hcl::Block {
+    b("data", ["aws_iam_policy_document", name])
+        .block(
+            b("statement", [])
+                .attr("actions", strings(["sts:AssumeRole"]))
+                .block(
+                    b("principals", [])
+                        .attr("type", s("Service"))
+                        .attr("identifiers", strings([service])),
+                ),
+        )
+        .build()
+}
+
 fn non_empty(var: &str) -> Expression {
     gt(call("length", [r(&format!("var.{var}"))]), num(0))
 }
@@ -185,17 +200,7 @@ pub fn function() -> Module {
         ));
 
     m.blocks = vec![
-        b("data", ["aws_iam_policy_document", "assume"])
-            .block(
-                b("statement", [])
-                    .attr("actions", strings(["sts:AssumeRole"]))
-                    .block(
-                        b("principals", [])
-                            .attr("type", s("Service"))
-                            .attr("identifiers", strings(["lambda.amazonaws.com"])),
-                    ),
-            )
-            .build(),
+        assume_role_policy("assume", "lambda.amazonaws.com"),
         policy.build(),
         b("resource", ["aws_cloudwatch_log_group", "this"])
             .attr("name", tpl("/aws/lambda/${var.name}"))

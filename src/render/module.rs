@@ -28,6 +28,15 @@ impl Variable {
         }
     }
 
+    /// `name_prefix`, which modules of several components use to name them.
+    pub fn name_prefix() -> Self {
+        Self::new(
+            "name_prefix",
+            super::hcl::ty::string(),
+            "Prefix of every name, `<stack>-<env>`.",
+        )
+    }
+
     pub fn default(mut self, value: Expression) -> Self {
         self.default = Some(value);
         self

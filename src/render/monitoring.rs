@@ -19,11 +19,7 @@ pub fn monitoring(stack: &Stack) -> Module {
         ("period", ty::number()),
     ]);
     m.variables = vec![
-        Variable::new(
-            "name_prefix",
-            ty::string(),
-            "Prefix of every name, `<stack>-<env>`.",
-        ),
+        Variable::name_prefix(),
         Variable::new(
             "kms_key_arn",
             ty::string(),

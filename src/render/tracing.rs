@@ -19,11 +19,7 @@ pub fn tracing(stack: &Stack) -> Module {
         ("reservoir_size", ty::number()),
     ]);
     m.variables = vec![
-        Variable::new(
-            "name_prefix",
-            ty::string(),
-            "Prefix of every name, `<stack>-<env>`.",
-        ),
+        Variable::name_prefix(),
         Variable::new(
             "default_fixed_rate",
             ty::number(),

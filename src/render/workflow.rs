@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::function::{XRAY_ACTIONS, statement_if};
+use super::function::{XRAY_ACTIONS, assume_role_policy, statement_if};
 use super::hcl::{b, bool, heredoc, list, r, s, strings, tpl, ty};
 use super::module::{Module, Output, Variable};
 use crate::model::Stack;
@@ -91,11 +91,7 @@ pub fn state_machines(stack: &Stack) -> Module {
         "The Step Functions state machines, each with its own least-privilege role, a KMS-encrypted log group and an X-Ray tracing switch.",
     );
     m.variables = vec![
-        Variable::new(
-            "name_prefix",
-            ty::string(),
-            "Prefix of every name, `<stack>-<env>`.",
-        ),
+        Variable::name_prefix(),
         Variable::new(
             "function_arns",
             ty::map(ty::string()),
@@ -197,19 +193,10 @@ pub fn state_machines(stack: &Stack) -> Module {
             XRAY_ACTIONS,
             strings(["*"]),
         ));
-        m.blocks.push(
-            b("data", ["aws_iam_policy_document", &format!("{k}_assume")])
-                .block(
-                    b("statement", [])
-                        .attr("actions", strings(["sts:AssumeRole"]))
-                        .block(
-                            b("principals", [])
-                                .attr("type", s("Service"))
-                                .attr("identifiers", strings(["states.amazonaws.com"])),
-                        ),
-                )
-                .build(),
-        );
+        m.blocks.push(assume_role_policy(
+            &format!("{k}_assume"),
+            "states.amazonaws.com",
+        ));
         m.blocks.push(policy.build());
         m.blocks.push(
             b("resource", ["aws_cloudwatch_log_group", k])
