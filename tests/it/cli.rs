@@ -427,3 +427,19 @@ fn init_writes_the_model_once() {
     assert_eq!(again.status, 1);
     assert!(again.stderr.contains("already exists"));
 }
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let out = Test::new()
+        .file("stack.toml", &format!("\u{feff}{}", default_stack()))
+        .args(["validate"])
+        .run();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+}
+
+#[test]
+fn a_missing_stack_file_is_a_clear_error() {
+    let out = Test::new().args(["gen", "--all", "--stack", "nope.toml"]).run();
+    assert_eq!(out.status, 1);
+    assert!(out.stderr.contains("cannot read the stack model `nope.toml`"), "{}", out.stderr);
+}
