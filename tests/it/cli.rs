@@ -279,8 +279,6 @@ fn gen_env_writes_the_modules_and_that_environment_only() {
 fn check_shows_a_diff_and_the_fixing_command_and_writes_nothing() {
     let t = Test::new().args(["gen", "--all"]);
     assert_eq!(t.run().status, 0);
-    let clean = Test::new().args(["gen", "--all", "--check"]);
-    let _ = clean;
     let check = |t: &Test| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackform"))
             .args(["gen", "--all", "--check"])
@@ -371,8 +369,6 @@ fn gen_refuses_to_overwrite_hand_edits_and_foreign_files_unless_forced() {
     assert!(out.stderr.contains("nothing was written"));
     assert_eq!(t.tree(), before);
 
-    let forced = Test::new();
-    let _ = forced;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackform"))
         .args(["gen", "--env", "dev", "--force"])
         .current_dir(t.path())
