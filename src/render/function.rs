@@ -3,7 +3,7 @@
 
 use hcl::Expression;
 
-use super::hcl::{B, b, bool, call, cond, eq, gt, list, num, r, s, strings, tpl, ty};
+use super::hcl::{B, b, call, cond, eq, gt, list, num, r, s, strings, tpl, ty};
 use super::module::{Module, Output, Variable};
 
 /// The actions Lambda needs to send traces; X-Ray takes no narrower resource than `*`.
@@ -307,7 +307,6 @@ pub fn function() -> Module {
             "X-Ray tracing mode in effect.",
         ),
     ];
-    let _ = bool;
     m
 }
 
