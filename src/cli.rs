@@ -92,23 +92,23 @@ pub struct TerraformArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("target").required(true).args(["env", "all", "dir"]))]
+#[command(group = clap::ArgGroup::new("target").required(true).multiple(true).args(["env", "all", "dir"]))]
 pub struct PlanArgs {
     /// Plan environments/<ENV>/ (after checking the generated HCL is up to date)
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", conflicts_with_all = ["all", "dir"])]
     pub env: Option<String>,
-    /// Plan every environment concurrently
+    /// Plan every environment concurrently; with --dir PARENT, every root folder in PARENT
     #[arg(long)]
     pub all: bool,
-    /// Plan any Terraform root directory
+    /// Plan any Terraform root directory (with --all: the folder holding the roots)
     #[arg(long, value_name = "ROOT")]
     pub dir: Option<PathBuf>,
     /// Summary format [default: text]
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Environments planned at once with --all
-    #[arg(long, value_name = "N", default_value_t = 2)]
-    pub parallel: usize,
+    /// Roots planned at once with --all (each terraform with a real provider takes hundreds of MB)
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallel: u16,
     /// How long terraform waits for a held state lock, e.g. 30s or 5m
     #[arg(long, value_name = "DUR")]
     pub lock_timeout: Option<String>,

@@ -8,6 +8,7 @@ mod header;
 mod model;
 mod render;
 mod summary;
+mod terraform;
 mod write;
 
 use std::process::ExitCode;

@@ -1,20 +1,35 @@
 //! `stackform gen`: render the model and write it, or with `--check` show what is out of date.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
 use crate::cli::GenArgs;
-use crate::render::{Selection, render};
+use crate::render::{RenderedFile, Selection, render};
 use crate::write::{self, Action};
 
-pub fn run(args: &GenArgs) -> Result<ExitCode> {
-    let source = super::read_stack(args.stack.stack.as_deref())?;
+/// The model rendered for one environment (with the shared modules) or for all of them.
+struct Rendered {
+    source: super::Source,
+    files: Vec<RenderedFile>,
+    /// Folders under the output whose generated files this selection owns.
+    owned: Vec<String>,
+    /// The `gen` command that writes this selection.
+    command: String,
+    /// Every environment the model declares.
+    envs: Vec<String>,
+}
+
+/// Reads the model and renders `env` (or all). `None` when the model has problems, which have
+/// been printed.
+fn prepare(stack: Option<&Path>, env: Option<&str>) -> Result<Option<Rendered>> {
+    let source = super::read_stack(stack)?;
     let Some(model) = super::load(&source) else {
-        return Ok(ExitCode::from(1));
+        return Ok(None);
     };
-    let selection = match &args.env {
-        Some(env) if !args.all => {
+    let selection = match env {
+        Some(env) => {
             if model.env(env).is_none() {
                 bail!(
                     "unknown environment `{env}`; {} declares {}",
@@ -29,9 +44,9 @@ pub fn run(args: &GenArgs) -> Result<ExitCode> {
             }
             Selection::One(env)
         }
-        _ => Selection::All,
+        None => Selection::All,
     };
-    let header_source = std::path::Path::new(&source.name)
+    let header_source = Path::new(&source.name)
         .file_name()
         .map_or_else(|| source.name.clone(), |n| n.to_string_lossy().into_owned());
     let files = render(&model, &selection, &header_source);
@@ -39,8 +54,7 @@ pub fn run(args: &GenArgs) -> Result<ExitCode> {
         Selection::All => vec!["modules".to_string(), "environments".to_string()],
         Selection::One(env) => vec!["modules".to_string(), format!("environments/{env}")],
     };
-    let changes = write::compare(&args.out, &files, &owned, args.force)?;
-    let command = match (&selection, &args.stack.stack) {
+    let command = match (&selection, stack) {
         (Selection::All, None) => "stackform gen --all".to_string(),
         (Selection::One(env), None) => format!("stackform gen --env {env}"),
         (Selection::All, Some(p)) => format!("stackform gen --all --stack {}", p.display()),
@@ -48,6 +62,54 @@ pub fn run(args: &GenArgs) -> Result<ExitCode> {
             format!("stackform gen --env {env} --stack {}", p.display())
         }
     };
+    let envs = model.env_names().iter().map(|e| e.to_string()).collect();
+    Ok(Some(Rendered {
+        source,
+        files,
+        owned,
+        command,
+        envs,
+    }))
+}
+
+/// What `plan` needs to know before it runs terraform on generated roots.
+pub struct Freshness {
+    /// Generated files under `out` that differ from the model (stale, missing, orphaned or
+    /// edited by hand); empty when `gen --check` would pass.
+    pub outdated: Vec<String>,
+    /// The command that brings them up to date.
+    pub command: String,
+    /// Every environment the model declares.
+    pub envs: Vec<String>,
+}
+
+/// `gen --check` for `env` (or all environments) without printing a diff. `None` when the
+/// model has problems, which have been printed.
+pub fn freshness(stack: Option<&Path>, out: &Path, env: Option<&str>) -> Result<Option<Freshness>> {
+    let Some(r) = prepare(stack, env)? else {
+        return Ok(None);
+    };
+    let changes = write::compare(out, &r.files, &r.owned, false)?;
+    Ok(Some(Freshness {
+        outdated: changes.changes.into_iter().map(|c| c.path).collect(),
+        command: r.command,
+        envs: r.envs,
+    }))
+}
+
+pub fn run(args: &GenArgs) -> Result<ExitCode> {
+    let env = args.env.as_deref().filter(|_| !args.all);
+    let Some(Rendered {
+        source,
+        files,
+        owned,
+        command,
+        ..
+    }) = prepare(args.stack.stack.as_deref(), env)?
+    else {
+        return Ok(ExitCode::from(1));
+    };
+    let changes = write::compare(&args.out, &files, &owned, args.force)?;
 
     if args.check {
         if changes.changes.is_empty() {

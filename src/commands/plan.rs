@@ -1,11 +1,402 @@
-//! `stackform plan`.
+//! `stackform plan`: `terraform init`, `plan -out` and `show -json` per root; the plan and its
+//! JSON saved under `.stackform/<name>/`, bound to a digest of the HCL; then the summary.
+//!
+//! Exit status as `terraform plan -detailed-exitcode` (0 no changes, 2 changes, 1 error), 3
+//! when `--fail-on` matches, 130 after Ctrl-C. With several roots, the worst of them.
 
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use tokio::sync::Semaphore;
 
-use crate::cli::PlanArgs;
+use crate::cli::{Format, PlanArgs};
+use crate::summary::{RiskClass, Summary, render_combined};
+use crate::terraform::binary;
+use crate::terraform::digest;
+use crate::terraform::lock;
+use crate::terraform::progress::{Progress, Reporter};
+use crate::terraform::runner::Interrupts;
+use crate::terraform::session::{
+    Failure, INTERRUPTED, Session, StepError, backend_config_files, log_block, parse_lock_timeout,
+};
+use crate::terraform::store::{self, FORMAT, Meta, PLAN_FILE, Store};
+use crate::terraform::target::{self, Target};
 
-pub fn run(_args: &PlanArgs) -> Result<ExitCode> {
-    bail!("`stackform plan` is not built yet")
+pub fn run(args: &PlanArgs) -> Result<ExitCode> {
+    let fail_on = parse_fail_on(&args.fail_on)?;
+    let lock_timeout = args
+        .lock_timeout
+        .as_deref()
+        .map(parse_lock_timeout)
+        .transpose()?;
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let Some(targets) = targets(args, &cwd)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let backend_config = backend_config_files(&args.backend_config, &cwd)?;
+    let bin = binary::find(
+        args.terraform.terraform_bin.as_deref(),
+        &cwd.join(store::BASE),
+    )?;
+    let format = args.format.unwrap_or(Format::Text);
+    let single = targets.len() == 1 && !args.all;
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let session = Arc::new(Session {
+            bin,
+            cwd,
+            interrupts: Interrupts::install()?,
+            progress: Progress::new(),
+            lock_timeout,
+        });
+        let limit = Arc::new(Semaphore::new(usize::from(args.parallel)));
+        let mut tasks = Vec::new();
+        for target in targets {
+            let session = Arc::clone(&session);
+            let limit = Arc::clone(&limit);
+            let backend_config = backend_config.clone();
+            tasks.push(tokio::spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let result = plan_one(&session, &target, &backend_config).await;
+                if !single {
+                    // Each root's lines are printed as one block when it ends: nothing
+                    // interleaves.
+                    let block = report_block(&target, &result);
+                    if !block.is_empty() {
+                        session.progress.println(block.trim_end());
+                    }
+                }
+                (target, result)
+            }));
+        }
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.context("a planning task panicked")?);
+        }
+        Ok(finish(&results, single, format, &fail_on))
+    })
+}
+
+/// The roots to plan, after checking generated ones are up to date. `None` when the model
+/// has problems (already printed).
+fn targets(args: &PlanArgs, cwd: &Path) -> Result<Option<Vec<Target>>> {
+    match (&args.env, args.all, &args.dir) {
+        (Some(env), _, _) => {
+            let target = Target::env(env)?;
+            if fresh(args.stack.stack.as_deref(), Some(env))?.is_none() {
+                return Ok(None);
+            }
+            Ok(Some(vec![target]))
+        }
+        (None, true, None) => {
+            let Some(envs) = fresh(args.stack.stack.as_deref(), None)? else {
+                return Ok(None);
+            };
+            Ok(Some(
+                envs.iter()
+                    .map(|e| Target::env(e))
+                    .collect::<Result<Vec<_>>>()?,
+            ))
+        }
+        (None, true, Some(parent)) => Ok(Some(
+            target::roots_under(parent)?
+                .iter()
+                .map(|r| Target::dir(r, cwd))
+                .collect::<Result<Vec<_>>>()?,
+        )),
+        (None, false, Some(dir)) => Ok(Some(vec![Target::dir(dir, cwd)?])),
+        (None, false, None) => bail!("give `--env ENV`, `--all` or `--dir ROOT`"),
+    }
+}
+
+/// `gen --check` for one environment (or all): refuses to plan HCL the model no longer
+/// renders. Returns the model's environments; `None` when the model has problems (printed).
+fn fresh(stack: Option<&Path>, env: Option<&str>) -> Result<Option<Vec<String>>> {
+    let Some(f) = super::generate::freshness(stack, Path::new("."), env)? else {
+        return Ok(None);
+    };
+    if !f.outdated.is_empty() {
+        bail!(
+            "the generated HCL is not up to date with the model ({} file{} differ: {}); run `{}` \
+             first, review and commit it, then plan",
+            f.outdated.len(),
+            if f.outdated.len() == 1 { "" } else { "s" },
+            f.outdated
+                .iter()
+                .take(5)
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+                + if f.outdated.len() > 5 { ", ..." } else { "" },
+            f.command
+        );
+    }
+    Ok(Some(f.envs))
+}
+
+fn parse_fail_on(classes: &[String]) -> Result<Vec<RiskClass>> {
+    classes
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| {
+            RiskClass::parse(c.trim()).with_context(|| {
+                format!(
+                    "unknown risk class `{c}` in `--fail-on`; known classes: {}",
+                    RiskClass::ALL
+                        .iter()
+                        .map(|k| format!("`{}`", k.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+/// A root planned and saved.
+struct Planned {
+    /// 0 no changes, 2 changes.
+    code: i32,
+    summary: Summary,
+    store_dir: String,
+}
+
+type RootResult = std::result::Result<Planned, StepError>;
+
+async fn plan_one(session: &Session, target: &Target, backend_config: &[String]) -> RootResult {
+    let mut reporter = session.progress.root(&target.label);
+    let result = plan_steps(session, target, backend_config, &mut reporter).await;
+    reporter.finish(&match &result {
+        Ok(p) if p.code == 0 => "no changes".to_string(),
+        Ok(p) => format!(
+            "{} to add, {} to change, {} to destroy",
+            p.summary.counts.add, p.summary.counts.change, p.summary.counts.destroy
+        ),
+        Err(e) => format!("failed at `{}`", e.step),
+    });
+    result
+}
+
+async fn plan_steps(
+    session: &Session,
+    target: &Target,
+    backend_config: &[String],
+    reporter: &mut Reporter,
+) -> RootResult {
+    let setup = |e| StepError::other("setup", e);
+    let store = Store::open(&session.cwd, &target.store_name).map_err(setup)?;
+    let _lock = lock::acquire(&store, "plan", &target.plan_command()).map_err(setup)?;
+    let before = digest::of_root(&target.root).map_err(setup)?;
+    let scratch = store.scratch().map_err(setup)?;
+    let plan_file = scratch.path().join(PLAN_FILE).display().to_string();
+
+    session
+        .step(
+            reporter,
+            "init",
+            &target.root,
+            Session::init_args(backend_config),
+            &[0],
+            false,
+            false,
+        )
+        .await?;
+    let mut plan_args = vec![
+        "plan".to_string(),
+        "-input=false".into(),
+        "-no-color".into(),
+        "-detailed-exitcode".into(),
+        format!("-out={plan_file}"),
+    ];
+    plan_args.extend(session.lock_timeout_arg());
+    let plan = session
+        .step(reporter, "plan", &target.root, plan_args, &[0, 2], false, false)
+        .await?;
+    let code = plan.code.unwrap_or(1);
+    let show = session
+        .step(
+            reporter,
+            "show",
+            &target.root,
+            vec!["show".into(), "-json".into(), "-no-color".into(), plan_file],
+            &[0],
+            true,
+            false,
+        )
+        .await?;
+    let summary = Summary::from_json(&show.stdout)
+        .map_err(|e| StepError::other("show", e.context("cannot read terraform's plan JSON")))?;
+
+    let after = digest::of_root(&target.root).map_err(setup)?;
+    if after != before {
+        return Err(StepError::other(
+            "plan",
+            anyhow::anyhow!(
+                "the HCL of `{}` changed while it was being planned, so the plan may not match \
+                 it; nothing was saved; run `{}` again",
+                target.label,
+                target.plan_command()
+            ),
+        ));
+    }
+    let meta = Meta {
+        format: FORMAT,
+        root: target.root.display().to_string(),
+        hcl_digest: before.hex,
+        hcl_files: before.files,
+        plan_sha256: String::new(),
+        json_sha256: String::new(),
+        terraform: session.bin.banner.clone(),
+        planned_at: crate::terraform::now(),
+        plan_exit_code: code,
+        backend_config: backend_config.to_vec(),
+        applied_at: None,
+        apply_failed_at: None,
+    };
+    store
+        .commit(scratch.path(), &show.stdout, meta)
+        .map_err(|e| StepError::other("save", e))?;
+    Ok(Planned {
+        code,
+        summary,
+        store_dir: format!("{}/{}", store::BASE, target.store_name),
+    })
+}
+
+/// The lines printed for one root of several when it ends.
+fn report_block(target: &Target, result: &RootResult) -> String {
+    match result {
+        Ok(p) => format!(
+            "{}: plan saved in `{}/`{}\n",
+            target.label,
+            p.store_dir,
+            if p.code == 2 {
+                format!("; apply it with `{}`", target.apply_command())
+            } else {
+                String::new()
+            }
+        ),
+        Err(e) => format!(
+            "{}stackform: error: {}\n",
+            log_block(target, e),
+            e.explain(target, false)
+        ),
+    }
+}
+
+/// Badness of an exit status, to pick the worst of several roots: an interrupt, then an
+/// error, then a `--fail-on` match, then changes.
+fn rank(code: u8) -> u8 {
+    match code {
+        0 => 0,
+        2 => 1,
+        3 => 2,
+        1 => 3,
+        _ => 4,
+    }
+}
+
+fn finish(
+    results: &[(Target, RootResult)],
+    single: bool,
+    format: Format,
+    fail_on: &[RiskClass],
+) -> ExitCode {
+    let mut worst = 0u8;
+    let mut planned = Vec::new();
+    for (target, result) in results {
+        let code = match result {
+            Ok(p) => {
+                let gated: Vec<_> = p
+                    .summary
+                    .risks
+                    .iter()
+                    .filter(|r| fail_on.contains(&r.class))
+                    .collect();
+                if single {
+                    print!("{}", p.summary.render(format));
+                    eprint!("{}", report_block(target, result));
+                }
+                for r in &gated {
+                    eprintln!(
+                        "stackform: `{}`: `{}` {} ({}); failing as `--fail-on {}` asks",
+                        target.label,
+                        r.address,
+                        r.detail,
+                        r.class.as_str(),
+                        r.class.as_str()
+                    );
+                }
+                planned.push((target.label.clone(), p.summary.clone()));
+                if gated.is_empty() { p.code as u8 } else { 3 }
+            }
+            Err(e) => {
+                if single {
+                    let block = log_block(target, e);
+                    eprint!("{block}");
+                    eprintln!("stackform: error: {}", e.explain(target, false));
+                }
+                match e.failure {
+                    Failure::Interrupted { .. } | Failure::InterruptedBefore => INTERRUPTED,
+                    _ => 1,
+                }
+            }
+        };
+        if rank(code) > rank(worst) {
+            worst = code;
+        }
+    }
+    if !single && !planned.is_empty() {
+        print!("{}", render_combined(&planned, format));
+    }
+    if !single {
+        let failed: Vec<_> = results
+            .iter()
+            .filter(|(_, r)| r.is_err())
+            .map(|(t, _)| format!("`{}`", t.label))
+            .collect();
+        if !failed.is_empty() {
+            eprintln!(
+                "stackform: {} of {} roots failed: {} (see above)",
+                failed.len(),
+                results.len(),
+                failed.join(", ")
+            );
+        }
+    }
+    ExitCode::from(worst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_status_wins() {
+        let worst = |codes: &[u8]| {
+            codes
+                .iter()
+                .copied()
+                .fold(0, |w, c| if rank(c) > rank(w) { c } else { w })
+        };
+        assert_eq!(worst(&[0, 2, 0]), 2);
+        assert_eq!(worst(&[2, 3, 0]), 3);
+        assert_eq!(worst(&[3, 1, 2]), 1);
+        assert_eq!(worst(&[1, INTERRUPTED]), INTERRUPTED);
+    }
+
+    #[test]
+    fn unknown_risk_classes_are_named_with_the_known_ones() {
+        let err = parse_fail_on(&["iam".into(), "destroy".into()])
+            .expect_err("`destroy` is not a class")
+            .to_string();
+        assert!(err.contains("unknown risk class `destroy`"), "{err}");
+        assert!(err.contains("`destroy-stateful`"), "{err}");
+    }
 }

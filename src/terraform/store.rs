@@ -1,0 +1,259 @@
+//! Saved plans under `.stackform/<name>/`: the binary plan, its JSON and a metadata file that
+//! binds them to a digest of the root's HCL.
+//!
+//! Plans hold secrets in clear text, so the folders are 0700 and the files 0600. Every file is
+//! written to a temporary name and renamed into place, and `meta.json` is removed before the
+//! other two are replaced and written last: a run stopped half-way leaves no metadata, which
+//! reads as "no saved plan", never as a plan paired with another plan's metadata.
+
+use std::collections::BTreeMap;
+use std::fs::{DirBuilder, File};
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The folder, relative to the working directory, that holds every saved plan.
+pub const BASE: &str = ".stackform";
+
+pub const PLAN_FILE: &str = "plan.tfplan";
+pub const JSON_FILE: &str = "plan.json";
+pub const META_FILE: &str = "meta.json";
+const LOCK_FILE: &str = "lock";
+
+/// What is known about a saved plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Meta {
+    /// Bumped when the layout changes, so an old stackform never misreads a newer plan.
+    pub format: u32,
+    /// The root as given on the command line (`environments/dev`, or `--dir`'s value).
+    pub root: String,
+    /// sha256 over the root's HCL and the local modules it calls (see `digest`).
+    pub hcl_digest: String,
+    /// The files that went into `hcl_digest`, relative to the root, with their sha256.
+    pub hcl_files: BTreeMap<String, String>,
+    pub plan_sha256: String,
+    pub json_sha256: String,
+    /// `terraform version`'s first line.
+    pub terraform: String,
+    pub planned_at: String,
+    /// `plan -detailed-exitcode`: 0 no changes, 2 changes.
+    pub plan_exit_code: i32,
+    /// `--backend-config` files given to `init`, absolute, reused by `apply`'s `init`.
+    pub backend_config: Vec<String>,
+    pub applied_at: Option<String>,
+    pub apply_failed_at: Option<String>,
+}
+
+pub const FORMAT: u32 = 1;
+
+/// One root's folder under `.stackform/`.
+pub struct Store {
+    pub dir: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating, 0700) `.stackform/<name>/` under `base`.
+    pub fn open(base: &Path, name: &str) -> Result<Self> {
+        let dir = base.join(BASE).join(name);
+        private_dir(&base.join(BASE))?;
+        private_dir(&dir)?;
+        Ok(Self { dir })
+    }
+
+    pub fn plan_path(&self) -> PathBuf {
+        self.dir.join(PLAN_FILE)
+    }
+
+    pub fn json_path(&self) -> PathBuf {
+        self.dir.join(JSON_FILE)
+    }
+
+    pub fn meta_path(&self) -> PathBuf {
+        self.dir.join(META_FILE)
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir.join(LOCK_FILE)
+    }
+
+    /// The saved plan's metadata, or `None` when there is no saved plan.
+    pub fn read_meta(&self) -> Result<Option<Meta>> {
+        let path = self.meta_path();
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
+        };
+        let meta: Meta = serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "`{}` is not a stackform plan record; delete `{}` and plan again",
+                path.display(),
+                self.dir.display()
+            )
+        })?;
+        if meta.format != FORMAT {
+            anyhow::bail!(
+                "`{}` was written by another stackform version (format {}); plan again",
+                path.display(),
+                meta.format
+            );
+        }
+        Ok(Some(meta))
+    }
+
+    pub fn write_meta(&self, meta: &Meta) -> Result<()> {
+        let mut bytes = serde_json::to_vec_pretty(meta)?;
+        bytes.push(b'\n');
+        write_private(&self.meta_path(), &bytes)
+    }
+
+    /// A private scratch folder inside this store for one run's files, so that terraform writes
+    /// its plan where no other run looks, and the rename into place stays on one filesystem.
+    pub fn scratch(&self) -> Result<tempfile::TempDir> {
+        tempfile::Builder::new()
+            .prefix(".run-")
+            .tempdir_in(&self.dir)
+            .with_context(|| format!("cannot create a folder in `{}`", self.dir.display()))
+    }
+
+    /// Moves a finished plan (`plan.tfplan` in `scratch`) and its JSON into place, then writes
+    /// `meta` (whose hashes are filled in here).
+    pub fn commit(&self, scratch: &Path, json: &[u8], mut meta: Meta) -> Result<Meta> {
+        let plan_tmp = scratch.join(PLAN_FILE);
+        std::fs::set_permissions(&plan_tmp, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict `{}`", plan_tmp.display()))?;
+        let plan_bytes = std::fs::read(&plan_tmp)
+            .with_context(|| format!("cannot read `{}`", plan_tmp.display()))?;
+        File::open(&plan_tmp).and_then(|f| f.sync_all())?;
+        meta.plan_sha256 = sha256_hex(&plan_bytes);
+        meta.json_sha256 = sha256_hex(json);
+
+        match std::fs::remove_file(self.meta_path()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).context("cannot remove the previous plan record"),
+        }
+        write_private(&self.json_path(), json)?;
+        std::fs::rename(&plan_tmp, self.plan_path())
+            .with_context(|| format!("cannot move the plan into `{}`", self.dir.display()))?;
+        self.write_meta(&meta)?;
+        Ok(meta)
+    }
+}
+
+/// Creates `dir` as 0700, or narrows an existing one to 0700.
+fn private_dir(dir: &Path) -> Result<()> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let mode = std::fs::metadata(dir)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict `{}` to its owner", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` with mode 0600 through a temporary file and a rename.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    private_dir(dir)?;
+    // tempfile creates its files with mode 0600.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(())
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The store name of a `--dir` root: `dir-` and its path relative to the working directory
+/// (`--dir infra/demo` is `dir-infra-demo`), so that a saved plan carried to another checkout
+/// (a CI artifact) is found under the same name. A root outside the working directory gets
+/// its folder name and a hash of its absolute path.
+pub fn name_for_dir(dir: &Path, cwd: &Path) -> Result<String> {
+    let abs = std::fs::canonicalize(dir)
+        .with_context(|| format!("cannot find the root `{}`", dir.display()))?;
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let parts: Vec<String> = match abs.strip_prefix(&cwd) {
+        Ok(rel) if rel.as_os_str().is_empty() => vec![file_name(&abs)],
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => {
+            let hash = sha256_hex(abs.as_os_str().as_encoded_bytes());
+            vec![file_name(&abs), hash[..8].to_string()]
+        }
+    };
+    let name = parts
+        .iter()
+        .map(|p| {
+            p.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "_.".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-");
+    Ok(format!("dir-{name}"))
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map_or_else(|| "root".to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_names_are_relative_to_the_working_directory() {
+        let cwd = tempfile::tempdir().expect("test setup");
+        std::fs::create_dir_all(cwd.path().join("infra/my demo")).expect("test setup");
+        assert_eq!(
+            name_for_dir(&cwd.path().join("infra/my demo"), cwd.path()).expect("test setup"),
+            "dir-infra-my_demo"
+        );
+        let other = tempfile::tempdir().expect("test setup");
+        let name = name_for_dir(other.path(), cwd.path()).expect("test setup");
+        assert!(name.starts_with("dir-"), "{name}");
+        assert_eq!(name.len(), "dir-".len() + file_name(other.path()).len() + 9);
+    }
+
+    #[test]
+    fn private_files_and_folders_are_owner_only() {
+        let base = tempfile::tempdir().expect("test setup");
+        let store = Store::open(base.path(), "dev").expect("test setup");
+        write_private(&store.meta_path(), b"{}").expect("test setup");
+        let mode = |p: &Path| std::fs::metadata(p).expect("test setup").permissions().mode() & 0o777;
+        assert_eq!(mode(&store.meta_path()), 0o600);
+        assert_eq!(mode(&store.dir), 0o700);
+        assert_eq!(mode(&base.path().join(BASE)), 0o700);
+    }
+}
