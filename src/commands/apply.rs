@@ -137,7 +137,10 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
                 if e.step != "apply" {
                     eprint!("{}", log_block(&target, &e));
                 }
-                eprintln!("stackform: error: {}", e.explain(&target, e.step == "apply"));
+                eprintln!(
+                    "stackform: error: {}",
+                    e.explain(&target, e.step == "apply")
+                );
                 Ok(e.exit_code())
             }
         }

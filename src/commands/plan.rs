@@ -216,7 +216,15 @@ async fn plan_steps(
     ];
     plan_args.extend(session.lock_timeout_arg());
     let plan = session
-        .step(reporter, "plan", &target.root, plan_args, &[0, 2], false, false)
+        .step(
+            reporter,
+            "plan",
+            &target.root,
+            plan_args,
+            &[0, 2],
+            false,
+            false,
+        )
         .await?;
     let code = plan.code.unwrap_or(1);
     let show = session

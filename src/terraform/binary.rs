@@ -117,8 +117,8 @@ struct CacheEntry {
 }
 
 fn cached_banner(path: &Path, cache_dir: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let modified_ns = meta
         .modified()

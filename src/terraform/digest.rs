@@ -136,7 +136,11 @@ fn local_module_sources(name: &str, bytes: &[u8]) -> Vec<String> {
             return Vec::new();
         };
         // `"module": {"name": {...}}`, each value an object or a list of objects.
-        for call in doc["module"].as_object().into_iter().flat_map(|m| m.values()) {
+        for call in doc["module"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
             let bodies = match call {
                 serde_json::Value::Array(items) => items.iter().collect(),
                 other => vec![other],
@@ -208,7 +212,11 @@ mod tests {
             "modules/b/main.tf.json",
             "{\"module\": {\"a\": {\"source\": \"../a\"}}}",
         );
-        write(t.path(), "modules/b/terraform.tfvars", "not read in a module\n");
+        write(
+            t.path(),
+            "modules/b/terraform.tfvars",
+            "not read in a module\n",
+        );
         let root = t.path().join("environments/dev");
         let first = of_root(&root).expect("digest");
         assert_eq!(

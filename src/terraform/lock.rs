@@ -76,7 +76,10 @@ mod tests {
             .to_string();
         assert!(err.contains("another stackform run holds"), "{err}");
         assert!(err.contains("`apply` by pid"), "{err}");
-        assert!(err.contains("run `stackform plan --env dev` again"), "{err}");
+        assert!(
+            err.contains("run `stackform plan --env dev` again"),
+            "{err}"
+        );
         drop(held);
         acquire(&store, "plan", "stackform plan --env dev").expect("free again");
     }

@@ -60,9 +60,7 @@ impl StepError {
 
     pub fn exit_code(&self) -> ExitCode {
         match self.failure {
-            Failure::InterruptedBefore | Failure::Interrupted { .. } => {
-                ExitCode::from(INTERRUPTED)
-            }
+            Failure::InterruptedBefore | Failure::Interrupted { .. } => ExitCode::from(INTERRUPTED),
             _ => ExitCode::from(1),
         }
     }
@@ -212,12 +210,18 @@ impl Session {
     /// `init -input=false` with the partial backend configuration files.
     pub fn init_args(backend_config: &[String]) -> Vec<String> {
         let mut args = vec!["init".into(), "-input=false".into(), "-no-color".into()];
-        args.extend(backend_config.iter().map(|f| format!("-backend-config={f}")));
+        args.extend(
+            backend_config
+                .iter()
+                .map(|f| format!("-backend-config={f}")),
+        );
         args
     }
 
     pub fn lock_timeout_arg(&self) -> Option<String> {
-        self.lock_timeout.as_ref().map(|t| format!("-lock-timeout={t}"))
+        self.lock_timeout
+            .as_ref()
+            .map(|t| format!("-lock-timeout={t}"))
     }
 }
 
@@ -251,7 +255,10 @@ pub fn log_block(target: &Target, err: &StepError) -> String {
     if err.log.iter().all(|l| l.trim().is_empty()) {
         return String::new();
     }
-    let mut out = format!("terraform output of `{}` for `{}`:\n", err.step, target.label);
+    let mut out = format!(
+        "terraform output of `{}` for `{}`:\n",
+        err.step, target.label
+    );
     let mut blank = false;
     for line in &err.log {
         // Terraform pads errors with blank lines; one is enough in a buffered block.

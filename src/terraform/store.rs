@@ -251,7 +251,13 @@ mod tests {
         let base = tempfile::tempdir().expect("test setup");
         let store = Store::open(base.path(), "dev").expect("test setup");
         write_private(&store.meta_path(), b"{}").expect("test setup");
-        let mode = |p: &Path| std::fs::metadata(p).expect("test setup").permissions().mode() & 0o777;
+        let mode = |p: &Path| {
+            std::fs::metadata(p)
+                .expect("test setup")
+                .permissions()
+                .mode()
+                & 0o777
+        };
         assert_eq!(mode(&store.meta_path()), 0o600);
         assert_eq!(mode(&store.dir), 0o700);
         assert_eq!(mode(&base.path().join(BASE)), 0o700);

@@ -74,8 +74,8 @@ impl Target {
 /// Every Terraform root directly under `parent` (a folder holding a `.tf` or `.tf.json`
 /// file), sorted by name.
 pub fn roots_under(parent: &Path) -> Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(parent)
-        .with_context(|| format!("cannot list `{}`", parent.display()))?;
+    let entries =
+        std::fs::read_dir(parent).with_context(|| format!("cannot list `{}`", parent.display()))?;
     let mut roots = Vec::new();
     for entry in entries {
         let entry = entry?;
