@@ -1,11 +1,86 @@
-//! `stackform summary`.
+//! `stackform summary`: any Terraform plan as text, markdown or JSON, with a risk gate.
+//!
+//! Exit status: 0 whatever the plan holds, 3 when `--fail-on` names a class the plan carries,
+//! 1 on any error (unreadable input, unknown class names).
 
+use std::io::{Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result};
 
-use crate::cli::SummaryArgs;
+use crate::cli::{Format, SummaryArgs};
+use crate::summary::{self, Summary};
 
-pub fn run(_args: &SummaryArgs) -> Result<ExitCode> {
-    bail!("`stackform summary` is not built yet")
+/// Exit status when `--fail-on` matches.
+const GATE: u8 = 3;
+
+pub fn run(args: &SummaryArgs) -> Result<ExitCode> {
+    // Check the gate's class names before any work, so a typo fails fast.
+    let fail_on = summary::parse_fail_on(&args.fail_on)?;
+    let s = read(args)?;
+    let format = args.format.unwrap_or(Format::Text);
+    let color = format == Format::Text && summary::stdout_color();
+    let text = s.render_with(format, color);
+    if format == Format::Json {
+        // Text and markdown show warnings themselves; JSON keeps its schema.
+        for w in &s.warnings {
+            eprintln!("stackform: warning: {w}");
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => {}
+        // A reader such as `head` that stops early is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(e).context("cannot write the summary to standard output"),
+    }
+    let failing = s.failing(&fail_on);
+    if failing.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut classes: Vec<&str> = failing.iter().map(|r| r.class.as_str()).collect();
+    classes.dedup();
+    eprintln!(
+        "stackform: the plan carries {} {} of class {} named in `--fail-on`",
+        failing.len(),
+        summary::plural(failing.len(), "risk", "risks"),
+        classes
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(ExitCode::from(GATE))
+}
+
+/// Reads the plan from a file or standard input; binary plan files go through terraform.
+fn read(args: &SummaryArgs) -> Result<Summary> {
+    if args.plan == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .context("cannot read the plan from standard input")?;
+        return Summary::from_json(&bytes).context("cannot read the plan from standard input");
+    }
+    let path = Path::new(&args.plan);
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the plan `{}`", path.display()))?;
+    if summary::is_binary_plan(&bytes) {
+        let bin = summary::find_terraform(args.terraform.terraform_bin.as_deref())
+            .with_context(|| format!("`{}` is a binary plan file", path.display()))?;
+        let json = summary::show_json(&bin, path)?;
+        return Summary::from_json(&json).with_context(|| {
+            format!(
+                "cannot read the output of `{} show -json {}`",
+                bin.display(),
+                path.display()
+            )
+        });
+    }
+    Summary::from_json(&bytes).with_context(|| format!("cannot read the plan `{}`", path.display()))
 }
