@@ -4,4 +4,5 @@ mod cli;
 mod generated;
 mod references;
 mod schema;
+mod summary;
 mod support;
