@@ -14,7 +14,9 @@ use crate::cli::{ApplyArgs, Format};
 use crate::summary::{Risk, RiskClass, Summary};
 use crate::terraform::progress::Progress;
 use crate::terraform::runner::Interrupts;
-use crate::terraform::session::{Failure, Session, log_block, parse_lock_timeout};
+use crate::terraform::session::{
+    Failure, Session, backend_config_files, log_block, parse_lock_timeout,
+};
 use crate::terraform::store::{self, Meta, Store};
 use crate::terraform::target::Target;
 use crate::terraform::{binary, digest, lock};
@@ -66,6 +68,17 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
         &cwd.join(store::BASE),
     )?;
     let plan_file = store.plan_path().display().to_string();
+    let backend_config: Vec<std::path::PathBuf> = meta
+        .backend_config
+        .iter()
+        .map(std::path::PathBuf::from)
+        .collect();
+    let backend_config = backend_config_files(&backend_config, &cwd).with_context(|| {
+        format!(
+            "the saved plan of `{}` was made with this backend configuration",
+            target.label
+        )
+    })?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -84,7 +97,7 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
                 &mut reporter,
                 "init",
                 &target.root,
-                Session::init_args(&meta.backend_config),
+                Session::init_args(&backend_config),
                 &[0],
                 false,
                 false,

@@ -4,7 +4,7 @@
 //! Exit status as `terraform plan -detailed-exitcode` (0 no changes, 2 changes, 1 error), 3
 //! when `--fail-on` matches, 130 after Ctrl-C. With several roots, the worst of them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -35,7 +35,14 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     let Some(targets) = targets(args, &cwd)? else {
         return Ok(ExitCode::from(1));
     };
-    let backend_config = backend_config_files(&args.backend_config, &cwd)?;
+    // Checked now; recorded as given (relative to the checkout) so a saved plan carried to
+    // another checkout (a CI artifact) finds them there.
+    backend_config_files(&args.backend_config, &cwd)?;
+    let backend_config: Vec<String> = args
+        .backend_config
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let bin = binary::find(
         args.terraform.terraform_bin.as_deref(),
         &cwd.join(store::BASE),
@@ -196,12 +203,14 @@ async fn plan_steps(
     let scratch = store.scratch().map_err(setup)?;
     let plan_file = scratch.path().join(PLAN_FILE).display().to_string();
 
+    let absolute: Vec<PathBuf> = backend_config.iter().map(PathBuf::from).collect();
+    let absolute = backend_config_files(&absolute, &session.cwd).map_err(setup)?;
     session
         .step(
             reporter,
             "init",
             &target.root,
-            Session::init_args(backend_config),
+            Session::init_args(&absolute),
             &[0],
             false,
             false,

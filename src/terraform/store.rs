@@ -42,7 +42,8 @@ pub struct Meta {
     pub planned_at: String,
     /// `plan -detailed-exitcode`: 0 no changes, 2 changes.
     pub plan_exit_code: i32,
-    /// `--backend-config` files given to `init`, absolute, reused by `apply`'s `init`.
+    /// `--backend-config` files given to `init`, as given (relative to the working directory),
+    /// reused by `apply`'s `init`.
     pub backend_config: Vec<String>,
     pub applied_at: Option<String>,
     pub apply_failed_at: Option<String>,
@@ -61,6 +62,16 @@ impl Store {
         let dir = base.join(BASE).join(name);
         private_dir(&base.join(BASE))?;
         private_dir(&dir)?;
+        // Files carried in from elsewhere (a CI artifact keeps no modes) are narrowed too.
+        for file in [PLAN_FILE, JSON_FILE, META_FILE] {
+            let path = dir.join(file);
+            if let Ok(m) = std::fs::metadata(&path)
+                && m.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("cannot restrict `{}`", path.display()))?;
+            }
+        }
         Ok(Self { dir })
     }
 

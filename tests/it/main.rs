@@ -2,6 +2,8 @@
 mod checkov;
 mod cli;
 mod generated;
+mod moto;
+mod orchestrator;
 mod references;
 mod schema;
 mod summary;
