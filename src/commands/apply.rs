@@ -249,13 +249,7 @@ fn confirm(target: &Target) -> Result<()> {
             target.apply_command()
         );
     }
-    let production = target.selector.starts_with("--env ")
-        && matches!(target.label.as_str(), "prod" | "production");
-    let expected = if production {
-        target.label.as_str()
-    } else {
-        "yes"
-    };
+    let expected = expected_answer(target);
     eprint!(
         "apply this plan to `{}`? type `{expected}` to confirm: ",
         target.label
@@ -272,9 +266,18 @@ fn confirm(target: &Target) -> Result<()> {
     Ok(())
 }
 
+/// `yes`, or for a production environment its name, so that a habit of typing `yes` is not
+/// enough there.
+fn expected_answer(target: &Target) -> &str {
+    let production = target.selector.starts_with("--env ")
+        && matches!(target.label.as_str(), "prod" | "production");
+    if production { &target.label } else { "yes" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     /// A plan that replaces a DynamoDB table and updates a function: only the table counts.
     const REPLACES_A_TABLE: &str = r#"{
@@ -317,6 +320,22 @@ mod tests {
         }
       ]
     }"#;
+
+    #[test]
+    fn production_is_confirmed_by_its_name() {
+        let cwd = std::env::current_dir().expect("a working directory");
+        assert_eq!(
+            expected_answer(&Target::env("prod").expect("valid")),
+            "prod"
+        );
+        assert_eq!(
+            expected_answer(&Target::env("production").expect("valid")),
+            "production"
+        );
+        assert_eq!(expected_answer(&Target::env("dev").expect("valid")), "yes");
+        let dir = Target::dir(Path::new("src"), &cwd).expect("a folder");
+        assert_eq!(expected_answer(&dir), "yes");
+    }
 
     #[test]
     fn replacing_a_table_is_refused_without_allow_destroy() {

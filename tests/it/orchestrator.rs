@@ -340,6 +340,58 @@ fn apply_without_a_terminal_needs_yes() {
     assert!(!c.path("infra/terraform.tfstate").exists());
 }
 
+/// Runs stackform on a pseudo-terminal (util-linux `script`), typing `answer`.
+fn on_a_terminal(c: &Checkout, args: &str, answer: &str) -> Output {
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_stackform"));
+    let mut script = Command::new("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(c.dir.path())
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = script
+        .spawn()
+        .expect("util-linux `script` runs a command on a pseudo-terminal");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(format!("{answer}\n").as_bytes())
+            .expect("type the answer");
+    }
+    finish(child)
+}
+
+#[test]
+fn apply_on_a_terminal_shows_the_plan_and_asks_first() {
+    let c = Checkout::new().root("basic", "infra");
+    assert_eq!(c.run(&["plan", "--dir", "infra"]).status, 2);
+    let no = on_a_terminal(&c, "apply --dir infra", "no");
+    assert_eq!(no.status, 1, "{}", no.stdout);
+    assert!(no.stdout.contains("terraform_data.first"), "{}", no.stdout);
+    assert!(
+        no.stdout
+            .contains("apply this plan to `infra`? type `yes` to confirm"),
+        "{}",
+        no.stdout
+    );
+    assert!(
+        no.stdout.contains("not confirmed (expected `yes`)"),
+        "{}",
+        no.stdout
+    );
+    assert!(!c.path("infra/terraform.tfstate").exists());
+
+    let yes = on_a_terminal(&c, "apply --dir infra", "yes");
+    assert_eq!(yes.status, 0, "{}", yes.stdout);
+    assert_eq!(
+        state_resources(&local_state(&c, "infra")),
+        ["terraform_data.first", "terraform_data.second"]
+    );
+}
+
 #[test]
 fn a_failing_provisioner_mid_apply_is_reported_and_leaves_state_readable() {
     let c = Checkout::new().root("failing", "infra");
