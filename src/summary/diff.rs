@@ -53,6 +53,8 @@ pub struct AttrChange {
 #[derive(Debug, Default)]
 pub struct Secrets {
     strings: Vec<String>,
+    /// Built by `finish`: one pass over a value finds any of thousands of secrets.
+    matcher: Option<aho_corasick::AhoCorasick>,
 }
 
 impl Secrets {
@@ -92,12 +94,21 @@ impl Secrets {
     pub fn finish(&mut self) {
         self.strings.sort();
         self.strings.dedup();
+        if self.strings.is_empty() {
+            return;
+        }
+        // Building fails only past the automaton's size limits; then fall back to scanning.
+        self.matcher = aho_corasick::AhoCorasick::new(&self.strings).ok();
     }
 
     pub fn hides(&self, s: &str) -> bool {
-        self.strings
-            .iter()
-            .any(|secret| s.contains(secret.as_str()))
+        match &self.matcher {
+            Some(m) => m.is_match(s),
+            None => self
+                .strings
+                .iter()
+                .any(|secret| s.contains(secret.as_str())),
+        }
     }
 }
 

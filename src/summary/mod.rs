@@ -564,6 +564,58 @@ fn parse_sides(ch: &ChangeDoc<'_>) -> ParsedSides {
     }
 }
 
+/// Like `parse_sides`, but parses only the top-level attributes that differ (or that
+/// `keep` names), leaving out the rest: most attributes of an update are unchanged, and
+/// comparing their raw text is far cheaper than building their values.
+fn parse_changed_sides(ch: &ChangeDoc<'_>, keep: &[&str]) -> ParsedSides {
+    type Fields<'a> = std::collections::BTreeMap<plan::Text<'a>, plan::Raw<'a>>;
+    fn fields<'a>(raw: Option<plan::Raw<'a>>) -> Option<Fields<'a>> {
+        raw.and_then(|r| serde_json::from_str(r.get()).ok())
+    }
+    fn text<'a>(m: &Fields<'a>, k: &str) -> Option<&'a str> {
+        m.get(&plan::Text(k.into())).map(|r| r.get())
+    }
+    let (Some(before), Some(after)) = (fields(ch.before), fields(ch.after)) else {
+        return parse_sides(ch);
+    };
+    let mut sides = ParsedSides {
+        before: None,
+        after: None,
+        after_unknown: plan::parse(ch.after_unknown).unwrap_or(Value::Null),
+        before_sensitive: plan::parse(ch.before_sensitive).unwrap_or(Value::Null),
+        after_sensitive: plan::parse(ch.after_sensitive).unwrap_or(Value::Null),
+    };
+    let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
+    let unknown_keys = sides
+        .after_unknown
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys());
+    let keys: BTreeSet<&str> = before
+        .keys()
+        .chain(after.keys())
+        .map(|k| k.as_str())
+        .chain(unknown_keys.map(String::as_str))
+        .collect();
+    for k in keys {
+        let marker = |m: &Value| m.get(k).cloned().unwrap_or(Value::Null);
+        let same = text(&before, k) == text(&after, k)
+            && marker(&sides.after_unknown).is_null()
+            && marker(&sides.before_sensitive) == marker(&sides.after_sensitive);
+        if same && !keep.contains(&k) {
+            continue;
+        }
+        for (from, to) in [(&before, &mut b), (&after, &mut a)] {
+            if let Some(v) = text(from, k).and_then(|t| serde_json::from_str(t).ok()) {
+                to.insert(k.to_string(), v);
+            }
+        }
+    }
+    sides.before = Some(Value::Object(b));
+    sides.after = Some(Value::Object(a));
+    sides
+}
+
 /// Builds the summary entry of a resource change and, when `assess` is set, its risks.
 fn entry(
     rc: &ResourceChangeDoc<'_>,
@@ -623,7 +675,7 @@ fn entry(
     let keeps_object = matches!(action, Action::Update | Action::Replace(_));
     let wants_risk_values = assess && risk::needs_values(&entry.kind);
     let parsed = match ch {
-        Some(ch) if keeps_object => Some(parse_sides(ch)),
+        Some(ch) if keeps_object => Some(parse_changed_sides(ch, risk::KEYS)),
         _ => None,
     };
     if let Some(p) = &parsed {

@@ -102,6 +102,13 @@ const SWITCHES: &[Switch] = &[
     },
 ];
 
+/// The top-level attributes the switches read.
+pub const KEYS: &[&str] = &[
+    "tracing_config",
+    "xray_tracing_enabled",
+    "tracing_configuration",
+];
+
 /// Whether assessing `kind` needs the parsed before and after values.
 pub fn needs_values(kind: &str) -> bool {
     SWITCHES.iter().any(|s| s.kind == kind)
