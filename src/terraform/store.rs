@@ -183,8 +183,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
     // No fsync: a file torn by a crash fails the hash check against `meta.json` (itself
-    // unreadable if torn), which reads as "plan again"; syncing three files cost about 3% of
-    // a small root's whole plan.
+    // unreadable if torn), which reads as "plan again"; a flush per file would buy nothing.
     tmp.write_all(bytes)?;
     tmp.persist(path)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
