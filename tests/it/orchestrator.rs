@@ -839,6 +839,15 @@ fn the_documented_example_works_as_written() {
         .nth(1)
         .and_then(|rest| rest.split("<!-- example:end -->").next())
         .expect("an example between the markers");
+    // The README shows the same example: it must not drift from the one tested here.
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap_or_default();
+    if readme.contains("stackform plan --dir demo") {
+        let code = block.trim();
+        assert!(
+            readme.contains(code),
+            "README.md's orchestrator example differs from docs/orchestrator.md's:\n{code}"
+        );
+    }
     let script: String = block
         .lines()
         .filter(|l| !l.starts_with("```"))
