@@ -8,6 +8,7 @@ pub mod api;
 pub mod diag;
 pub mod function;
 pub mod monitoring;
+pub mod policy;
 pub mod queue;
 pub mod reader;
 pub mod settings;
@@ -24,6 +25,7 @@ use api::Api;
 use diag::Diagnostics;
 use function::Function;
 use monitoring::{Alarm, Dashboard};
+use policy::Policy;
 use queue::Queue;
 use reader::{Layer, Located, Reader, suggest};
 use settings::Settings;
@@ -47,6 +49,7 @@ const TOP_KEYS: &[&str] = &[
     "alarms",
     "dashboard",
     "xray",
+    "policy",
 ];
 
 /// Component sections an environment may override.
@@ -112,6 +115,8 @@ impl Stack {
 #[derive(Debug)]
 pub struct Model {
     pub environments: Vec<Stack>,
+    /// `[policy]`, shared by every environment (empty when the file has none).
+    pub policy: Policy,
 }
 
 impl Model {
@@ -150,6 +155,12 @@ pub fn load(text: &str) -> Result<Model, Diagnostics> {
         .map(|&kind| (kind, section(&mut top, &mut d, kind)))
         .collect();
     let dashboard = section(&mut top, &mut d, "dashboard");
+    let policy = section(&mut top, &mut d, "policy").map(|p| {
+        let mut r = Reader::single(p.table, &p.path, p.span.clone());
+        let policy = Policy::read(&mut r, &mut d);
+        r.finish(&mut d, "");
+        policy
+    });
     top.finish(
         &mut d,
         &format!("top-level sections are {}", TOP_KEYS.join(", ")),
@@ -341,9 +352,12 @@ pub fn load(text: &str) -> Result<Model, Diagnostics> {
     for stack in &stacks {
         validate::validate(stack, &mut d);
     }
+    let policy = policy.unwrap_or_default();
+    validate::policy(&policy, &stacks, &mut d);
     if d.is_empty() {
         Ok(Model {
             environments: stacks,
+            policy,
         })
     } else {
         Err(d)

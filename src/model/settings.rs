@@ -1,5 +1,7 @@
 //! Per-environment settings: `[defaults]`, overridden per key by `[environments.NAME]`.
 
+use std::collections::BTreeMap;
+
 use super::diag::Diagnostics;
 use super::reader::{Located, Reader};
 
@@ -62,6 +64,9 @@ pub struct Settings {
     pub xray_sdk_layer: bool,
     /// Where `lambda_tracing` was set, for located policy errors.
     pub lambda_tracing_at: Option<Located<String>>,
+    /// Where each other key was set (the environment's table or `[defaults]`), for located
+    /// policy errors; keys left at their built-in value are absent.
+    pub set_at: BTreeMap<&'static str, Located<()>>,
 }
 
 impl Settings {
@@ -79,6 +84,7 @@ impl Settings {
             point_in_time_recovery: true,
             xray_sdk_layer: false,
             lambda_tracing_at: None,
+            set_at: BTreeMap::new(),
         }
     }
 
@@ -91,17 +97,25 @@ impl Settings {
             s.lambda_tracing = TracingMode::parse(&v.value).unwrap_or(TracingMode::Active);
             s.lambda_tracing_at = Some(v);
         }
-        read_bool(r, d, "api_tracing", &mut s.api_tracing);
-        read_bool(r, d, "state_machine_tracing", &mut s.state_machine_tracing);
-        read_bool(r, d, "contributor_insights", &mut s.contributor_insights);
+        if let Some(v) = flag(r, d, "api_tracing", &mut s.set_at) {
+            s.api_tracing = v;
+        }
+        if let Some(v) = flag(r, d, "state_machine_tracing", &mut s.set_at) {
+            s.state_machine_tracing = v;
+        }
+        if let Some(v) = flag(r, d, "contributor_insights", &mut s.set_at) {
+            s.contributor_insights = v;
+        }
         if let Some(v) = r.get("sampling_rate").and_then(|f| f.float(d, 0.0, 1.0)) {
             s.sampling_rate = v.value;
+            s.set_at.insert("sampling_rate", located(&v));
         }
         if let Some(v) = r
             .get("sampling_reservoir")
             .and_then(|f| f.int(d, 0, i64::from(i32::MAX)))
         {
             s.sampling_reservoir = v.value;
+            s.set_at.insert("sampling_reservoir", located(&v));
         }
         if let Some(v) = r.get("log_retention_days") {
             let path = v.path.clone();
@@ -130,6 +144,22 @@ impl Settings {
         read_bool(r, d, "xray_sdk_layer", &mut s.xray_sdk_layer);
         s
     }
+}
+
+fn located<T>(v: &Located<T>) -> Located<()> {
+    Located::new((), v.span.clone(), v.path.clone())
+}
+
+/// A tracing flag, remembering where it was set.
+fn flag(
+    r: &mut Reader,
+    d: &mut Diagnostics,
+    key: &'static str,
+    set_at: &mut BTreeMap<&'static str, Located<()>>,
+) -> Option<bool> {
+    let v = r.get(key).and_then(|f| f.bool(d))?;
+    set_at.insert(key, located(&v));
+    Some(v.value)
 }
 
 fn read_bool(r: &mut Reader, d: &mut Diagnostics, key: &'static str, into: &mut bool) {

@@ -1,13 +1,15 @@
 //! Rules that span components: references, AWS naming rules and limits, duplicates and tracing
 //! that AWS cannot do. Runs once per environment; shared problems are reported once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use super::Stack;
 use super::diag::Diagnostics;
 use super::monitoring::Watched;
+use super::policy::Policy;
 use super::reader::{Located, suggest};
+use super::settings::TracingMode;
 use super::workflow::Target;
 
 pub fn validate(stack: &Stack, d: &mut Diagnostics) {
@@ -30,6 +32,160 @@ pub fn validate(stack: &Stack, d: &mut Diagnostics) {
                 stack.env
             ),
             "declare `[xray.sdk_layer]` with its `package`, or set `xray_sdk_layer = false`",
+        );
+    }
+}
+
+/// One setting that leaves components untraced in environments the policy names.
+struct Gap {
+    kind: GapKind,
+    names: BTreeSet<String>,
+    envs: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum GapKind {
+    Function,
+    Api,
+    StateMachine,
+    Table,
+    DefaultSampling,
+    SamplingRule,
+}
+
+/// `[policy] require_tracing`: each named environment exists and traces every component.
+///
+/// Problems are grouped by the setting that causes them, so an environment-wide
+/// `lambda_tracing = "PassThrough"` is one message naming every function, not seven.
+pub fn policy(policy: &Policy, stacks: &[Stack], d: &mut Diagnostics) {
+    let envs: Vec<&str> = stacks.iter().map(|s| s.env.as_str()).collect();
+    for env in &policy.require_tracing {
+        exists(d, env, "environment", "environments", &envs);
+    }
+    duplicates(d, &policy.require_tracing, "environment");
+    let mut gaps: BTreeMap<(usize, usize, String), Gap> = BTreeMap::new();
+    let mut add = |at: (Range<usize>, String), kind: GapKind, name: &str, env: &str| {
+        let gap = gaps.entry((at.0.start, at.0.end, at.1)).or_insert(Gap {
+            kind,
+            names: BTreeSet::new(),
+            envs: Vec::new(),
+        });
+        gap.names.insert(name.to_string());
+        if !gap.envs.iter().any(|e| e == env) {
+            gap.envs.push(env.to_string());
+        }
+    };
+    for stack in stacks.iter().filter(|s| policy.requires_tracing(&s.env)) {
+        let env = stack.env.as_str();
+        let set_at = |key: &str| {
+            stack
+                .settings
+                .set_at
+                .get(key)
+                .map(|l| (l.span.clone(), l.path.clone()))
+        };
+        let fallback = (
+            policy
+                .entry(env)
+                .map_or(policy.span.clone(), |e| e.span.clone()),
+            "policy.require_tracing".to_string(),
+        );
+        for f in stack
+            .functions
+            .iter()
+            .filter(|f| f.tracing == TracingMode::PassThrough)
+        {
+            let at = f.tracing_at.as_ref().map_or_else(
+                || (f.span.clone(), f.path.clone()),
+                |l| (l.span.clone(), l.path.clone()),
+            );
+            add(at, GapKind::Function, &f.key, env);
+        }
+        if let Some(api) = stack.api.as_ref().filter(|a| !a.tracing) {
+            let at = api
+                .tracing_at
+                .as_ref()
+                .map(|l| (l.span.clone(), l.path.clone()))
+                .or_else(|| set_at("api_tracing"))
+                .unwrap_or_else(|| (api.span.clone(), api.path.clone()));
+            add(at, GapKind::Api, &api.name.value, env);
+        }
+        for sm in stack.state_machines.iter().filter(|sm| !sm.tracing) {
+            let at = sm
+                .tracing_at
+                .as_ref()
+                .map(|l| (l.span.clone(), l.path.clone()))
+                .or_else(|| set_at("state_machine_tracing"))
+                .unwrap_or_else(|| (sm.span.clone(), sm.path.clone()));
+            add(at, GapKind::StateMachine, &sm.key, env);
+        }
+        for t in stack.tables.iter().filter(|t| !t.contributor_insights) {
+            let at = t
+                .contributor_insights_at
+                .as_ref()
+                .map(|l| (l.span.clone(), l.path.clone()))
+                .or_else(|| set_at("contributor_insights"))
+                .unwrap_or_else(|| (t.span.clone(), t.path.clone()));
+            add(at, GapKind::Table, &t.key, env);
+        }
+        let settings = &stack.settings;
+        if settings.sampling_rate == 0.0 && settings.sampling_reservoir == 0 {
+            let at = set_at("sampling_rate")
+                .or_else(|| set_at("sampling_reservoir"))
+                .unwrap_or_else(|| fallback.clone());
+            add(at, GapKind::DefaultSampling, "default", env);
+        }
+        for rule in &stack.xray.sampling_rules {
+            if rule.fixed_rate == 0.0 && rule.reservoir_size == 0 {
+                let at = (rule.span.clone(), rule.path.clone());
+                add(at, GapKind::SamplingRule, &rule.key, env);
+            }
+        }
+    }
+    for ((start, end, path), gap) in gaps {
+        let names = gap
+            .names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let plural = if gap.names.len() == 1 { "" } else { "s" };
+        let (what, fix) = match gap.kind {
+            GapKind::Function => (
+                format!("leaves function{plural} {names} untraced (`PassThrough`)"),
+                "set it to \"Active\"",
+            ),
+            GapKind::Api => ("turns API stage tracing off".to_string(), "set it to true"),
+            GapKind::StateMachine => (
+                format!("turns tracing off for state machine{plural} {names}"),
+                "set it to true",
+            ),
+            GapKind::Table => (
+                format!("turns contributor insights off for table{plural} {names}"),
+                "set it to true",
+            ),
+            GapKind::DefaultSampling => (
+                "makes the catch-all sampling rule sample nothing (rate 0, reservoir 0)"
+                    .to_string(),
+                "sample some requests: raise `sampling_rate` or `sampling_reservoir` above 0",
+            ),
+            GapKind::SamplingRule => (
+                "samples nothing (`fixed_rate` 0, `reservoir_size` 0)".to_string(),
+                "raise `fixed_rate` or `reservoir_size` above 0",
+            ),
+        };
+        let envs = gap
+            .envs
+            .iter()
+            .map(|e| format!("`{e}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        d.error_hint(
+            start..end,
+            format!(
+                "`{path}` {what} in {envs}, which `policy.require_tracing` requires to be traced"
+            ),
+            format!("{fix}, or remove the environment from `policy.require_tracing`"),
         );
     }
 }

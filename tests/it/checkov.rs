@@ -132,11 +132,18 @@ fn checkov_passes_every_environment_with_only_the_expected_skips() {
 #[test]
 fn checkov_would_catch_tracing_turned_off_in_prod() {
     // Guards the test above: the same scan fails when prod's stage loses tracing.
-    let stack = crate::support::default_stack().replacen(
-        "[environments.prod]\n",
-        "[environments.prod]\napi_tracing = false\n",
-        1,
-    );
+    // The committed policy would refuse to render untraced prod; this test needs it rendered.
+    let stack = crate::support::default_stack()
+        .replacen(
+            "[environments.prod]\n",
+            "[environments.prod]\napi_tracing = false\n",
+            1,
+        )
+        .replacen(
+            "require_tracing = [\"prod\", \"staging\"]",
+            "require_tracing = [\"staging\"]",
+            1,
+        );
     let t = rendered(Some(&stack));
     let main = t.path().join("environments/prod/main.tf");
     let text = std::fs::read_to_string(&main).expect("main.tf");
