@@ -162,15 +162,17 @@ pub struct SummaryArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("target").required(true).args(["env", "all", "plan"]))]
+#[command(group = clap::ArgGroup::new("target").required(true).multiple(true).args(["env", "all", "plan"]))]
 pub struct TracingArgs {
-    /// Environment whose rendered HCL (environments/<ENV>/) is read
+    /// Environment whose rendered HCL (environments/<ENV>/) is read; with --plan, the
+    /// environment the plan is for (its policy applies)
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
     /// Every environment, side by side
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["env", "plan"])]
     pub all: bool,
-    /// A plan JSON document (or binary plan file): what will exist after apply
+    /// A plan JSON document (or binary plan file, or `-` for standard input): what will exist
+    /// after apply
     #[arg(long, value_name = "PLAN")]
     pub plan: Option<String>,
     /// Output format [default: text]
@@ -217,6 +219,9 @@ pub struct DiffEnvArgs {
     /// Output format [default: text]
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// Directory that holds modules/ and environments/
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
     #[command(flatten)]
     pub stack: StackArg,
 }

@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod header;
+mod insight;
 mod model;
 mod render;
 mod summary;
