@@ -733,8 +733,29 @@ fn collect_secrets(doc: &PlanDoc<'_>, sensitive_outputs: &BTreeSet<String>) -> S
             if !plan::marks_anything(marker) {
                 continue;
             }
-            if let (Some(v), Some(m)) = (plan::parse(value), plan::parse(marker)) {
-                secrets.collect(&v, &m);
+            let Some(m) = plan::parse(marker) else {
+                continue;
+            };
+            // Parse only the marked top-level attributes: the rest cannot hold a secret.
+            let fields: Option<std::collections::BTreeMap<plan::Text<'_>, plan::Raw<'_>>> =
+                value.and_then(|r| serde_json::from_str(r.get()).ok());
+            match (m.as_object(), fields) {
+                (Some(marks), Some(fields)) => {
+                    for (k, mark) in marks
+                        .iter()
+                        .filter(|(_, mark)| mark.to_string().contains("true"))
+                    {
+                        let field = fields.get(&plan::Text(k.as_str().into()));
+                        if let Some(v) = plan::parse(field.copied()) {
+                            secrets.collect(&v, mark);
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(v) = plan::parse(value) {
+                        secrets.collect(&v, &m);
+                    }
+                }
             }
         }
     }
