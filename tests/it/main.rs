@@ -8,3 +8,4 @@ mod references;
 mod schema;
 mod summary;
 mod support;
+mod tracing;
