@@ -389,6 +389,7 @@ fn statements_of_document(doc: &Resource) -> Vec<Statement> {
 struct Builder<'a> {
     inv: &'a Inventory,
     components: Vec<Component>,
+    main: Vec<&'a Resource>,
 }
 
 impl<'a> Builder<'a> {
@@ -636,240 +637,333 @@ pub fn build(inv: &Inventory) -> Matrix {
     let mut b = Builder {
         inv,
         components: Vec::new(),
+        main: Vec::new(),
     };
-    let mut main: Vec<&Resource> = Vec::new();
+    b.stages();
+    b.functions();
+    b.state_machines();
+    b.queues();
+    b.tables();
+    b.permissions();
+    b.alarms();
+    let edges = b.links();
+    let routes = b.routes();
+    let mut components = b.components;
+    propagate(&mut components, &edges, &routes);
+    let mut matrix = Matrix {
+        components,
+        edges,
+        routes,
+        rules: rules(inv),
+        groups: groups(inv),
+    };
+    cells_from_links(&mut matrix);
+    sort(&mut matrix);
+    matrix
+}
 
-    for r in inv.managed("aws_api_gateway_stage") {
-        let i = b.add(Kind::Stage, r, &["api"], "stage_name");
-        let api_name = b
-            .referred_resources(r, "rest_api_id", "aws_api_gateway_rest_api", &["id"])
-            .first()
-            .and_then(|api| text(api.get("name")));
-        let stage = text(r.get("stage_name"));
-        b.components[i].aws_name = match (api_name, stage) {
-            (Some(api), Some(stage)) => Some(format!("{api}/{stage}")),
-            _ => None,
-        };
-        let cell = match r.get("xray_tracing_enabled") {
-            Some(v) if v.is_unknown() => Cell::new("unknown", Status::Unknown),
-            Some(v) if v.as_bool() == Some(true) => Cell::new("on", Status::Ok),
-            _ => Cell::new("off", Status::Off),
-        };
-        b.components[i].traced = cell.status == Status::Ok;
-        b.components[i].cells.insert(Feature::StageTracing, cell);
-        main.push(r);
-    }
-    for r in inv.managed("aws_lambda_function") {
-        let i = b.add(
-            Kind::Function,
-            r,
-            &["function", "lambda", "fn"],
-            "function_name",
-        );
-        let cell = match r.path(&["tracing_config", "mode"]) {
-            Some(Val::String(mode)) if mode == "Active" => Cell::new("Active", Status::Ok),
-            Some(Val::String(mode)) => Cell::new(mode.clone(), Status::Off),
-            Some(v) if v.has_unknown() => Cell::new("unknown", Status::Unknown),
-            // Without `tracing_config` Lambda passes trace headers through.
-            _ => match r.get("tracing_config") {
+/// The phases of [`build`]; `main[i]` is the resource behind `components[i]`.
+impl<'a> Builder<'a> {
+    fn stages(&mut self) {
+        for r in self.inv.managed("aws_api_gateway_stage") {
+            let i = self.add(Kind::Stage, r, &["api"], "stage_name");
+            let api_name = self
+                .referred_resources(r, "rest_api_id", "aws_api_gateway_rest_api", &["id"])
+                .first()
+                .and_then(|api| text(api.get("name")));
+            let stage = text(r.get("stage_name"));
+            self.components[i].aws_name = match (api_name, stage) {
+                (Some(api), Some(stage)) => Some(format!("{api}/{stage}")),
+                _ => None,
+            };
+            let cell = match r.get("xray_tracing_enabled") {
                 Some(v) if v.is_unknown() => Cell::new("unknown", Status::Unknown),
-                _ => Cell::new("PassThrough", Status::Off),
-            },
-        };
-        b.components[i].traced = cell.status == Status::Ok;
-        b.components[i].cells.insert(Feature::LambdaMode, cell);
-        main.push(r);
-    }
-    for r in inv.managed("aws_sfn_state_machine") {
-        let i = b.add(Kind::StateMachine, r, &["state_machine", "sfn"], "name");
-        let cell = match r.path(&["tracing_configuration", "enabled"]) {
-            Some(v) if v.has_unknown() => Cell::new("unknown", Status::Unknown),
-            Some(v) if v.as_bool() == Some(true) => Cell::new("on", Status::Ok),
-            _ => match r.get("tracing_configuration") {
-                Some(v) if v.is_unknown() => Cell::new("unknown", Status::Unknown),
+                Some(v) if v.as_bool() == Some(true) => Cell::new("on", Status::Ok),
                 _ => Cell::new("off", Status::Off),
-            },
-        };
-        b.components[i].traced = cell.status == Status::Ok;
-        b.components[i]
-            .cells
-            .insert(Feature::StateMachineTracing, cell);
-        main.push(r);
-    }
-    let queues: Vec<&Resource> = inv.managed("aws_sqs_queue").collect();
-    let is_dlq = |q: &Resource| {
-        queues.iter().any(|other| {
-            if std::ptr::eq(*other, q) {
-                return false;
-            }
-            let origins = other.origins_of("redrive_policy");
-            if origins.contains(&q.config_address()) {
-                return true;
-            }
-            let arn = text(q.get("arn"));
-            other.strings_of("redrive_policy").iter().any(|policy| {
-                serde_json::from_str::<serde_json::Value>(policy).is_ok_and(|p| {
-                    arn.as_deref()
-                        .is_some_and(|a| p["deadLetterTargetArn"].as_str() == Some(a))
-                })
-            })
-        }) || text(q.get("name")).is_some_and(|n| n.ends_with("-dlq") || n.ends_with("-deadletter"))
-    };
-    let mut dlqs: Vec<&Resource> = Vec::new();
-    for r in &queues {
-        if is_dlq(r) {
-            dlqs.push(r);
-            continue;
+            };
+            self.components[i].traced = cell.status == Status::Ok;
+            self.components[i].cells.insert(Feature::StageTracing, cell);
+            self.main.push(r);
         }
-        b.add(Kind::Queue, r, &["queue", "sqs"], "name");
-        main.push(r);
     }
-    let insights: Vec<&Resource> = inv.managed("aws_dynamodb_contributor_insights").collect();
-    for r in inv.managed("aws_dynamodb_table") {
-        let i = b.add(Kind::Table, r, &["table", "dynamodb"], "name");
-        let on = insights.iter().any(|ci| {
-            ci.origins_of("table_name").contains(&r.config_address())
-                || text(r.get("name"))
-                    .is_some_and(|n| ci.strings_of("table_name").contains(&n.as_str()))
-        });
-        b.components[i].cells.insert(
-            Feature::ContributorInsights,
-            if on {
-                Cell::new("on", Status::Ok)
-            } else {
-                Cell::new("off", Status::Off)
-            },
-        );
-        main.push(r);
+
+    fn functions(&mut self) {
+        for r in self.inv.managed("aws_lambda_function") {
+            let i = self.add(
+                Kind::Function,
+                r,
+                &["function", "lambda", "fn"],
+                "function_name",
+            );
+            let cell = match r.path(&["tracing_config", "mode"]) {
+                Some(Val::String(mode)) if mode == "Active" => Cell::new("Active", Status::Ok),
+                Some(Val::String(mode)) => Cell::new(mode.clone(), Status::Off),
+                Some(v) if v.has_unknown() => Cell::new("unknown", Status::Unknown),
+                // Without `tracing_config` Lambda passes trace headers through.
+                _ => match r.get("tracing_config") {
+                    Some(v) if v.is_unknown() => Cell::new("unknown", Status::Unknown),
+                    _ => Cell::new("PassThrough", Status::Off),
+                },
+            };
+            self.components[i].traced = cell.status == Status::Ok;
+            self.components[i].cells.insert(Feature::LambdaMode, cell);
+            self.main.push(r);
+        }
     }
-    // A DLQ's name and ARN stand for its queue in alarms.
-    for dlq in &dlqs {
-        let owners: Vec<usize> = b
-            .of_kind(Kind::Queue)
-            .filter(|(i, _)| {
-                main.get(*i).is_some_and(|q| {
-                    q.origins_of("redrive_policy")
-                        .contains(&dlq.config_address())
-                })
-            })
-            .map(|(i, _)| i)
+
+    fn state_machines(&mut self) {
+        for r in self.inv.managed("aws_sfn_state_machine") {
+            let i = self.add(Kind::StateMachine, r, &["state_machine", "sfn"], "name");
+            let cell = match r.path(&["tracing_configuration", "enabled"]) {
+                Some(v) if v.has_unknown() => Cell::new("unknown", Status::Unknown),
+                Some(v) if v.as_bool() == Some(true) => Cell::new("on", Status::Ok),
+                _ => match r.get("tracing_configuration") {
+                    Some(v) if v.is_unknown() => Cell::new("unknown", Status::Unknown),
+                    _ => Cell::new("off", Status::Off),
+                },
+            };
+            self.components[i].traced = cell.status == Status::Ok;
+            self.components[i]
+                .cells
+                .insert(Feature::StateMachineTracing, cell);
+            self.main.push(r);
+        }
+    }
+
+    /// Queues, except dead-letter queues, which stand for their queue instead.
+    fn queues(&mut self) {
+        let queues: Vec<&Resource> = self.inv.managed("aws_sqs_queue").collect();
+        let is_dlq = |q: &Resource| {
+            queues
+                .iter()
+                .any(|other| !std::ptr::eq(*other, q) && redrives_to(other, q))
+                || text(q.get("name"))
+                    .is_some_and(|n| n.ends_with("-dlq") || n.ends_with("-deadletter"))
+        };
+        let mut dlqs: Vec<&Resource> = Vec::new();
+        for r in &queues {
+            if is_dlq(r) {
+                dlqs.push(r);
+                continue;
+            }
+            self.add(Kind::Queue, r, &["queue", "sqs"], "name");
+            self.main.push(r);
+        }
+        // A dead-letter queue's name and ARN stand for its queue in alarms.
+        for dlq in &dlqs {
+            let owners: Vec<usize> = self
+                .of_kind(Kind::Queue)
+                .filter(|(i, _)| self.main.get(*i).is_some_and(|q| redrives_to(q, dlq)))
+                .map(|(i, _)| i)
+                .collect();
+            for i in owners {
+                self.components[i].ids.extend(text(dlq.get("name")));
+                self.components[i].ids.extend(text(dlq.get("arn")));
+                self.components[i].addresses.insert(dlq.config_address());
+            }
+        }
+    }
+
+    fn tables(&mut self) {
+        let insights: Vec<&Resource> = self
+            .inv
+            .managed("aws_dynamodb_contributor_insights")
             .collect();
-        for i in owners {
-            b.components[i].ids.extend(text(dlq.get("name")));
-            b.components[i].ids.extend(text(dlq.get("arn")));
-            b.components[i].addresses.insert(dlq.config_address());
+        for r in self.inv.managed("aws_dynamodb_table") {
+            let i = self.add(Kind::Table, r, &["table", "dynamodb"], "name");
+            let on = insights.iter().any(|ci| {
+                ci.origins_of("table_name").contains(&r.config_address())
+                    || text(r.get("name"))
+                        .is_some_and(|n| ci.strings_of("table_name").contains(&n.as_str()))
+            });
+            self.components[i].cells.insert(
+                Feature::ContributorInsights,
+                if on {
+                    Cell::new("on", Status::Ok)
+                } else {
+                    Cell::new("off", Status::Off)
+                },
+            );
+            self.main.push(r);
         }
     }
 
-    // X-Ray permissions of functions and state machines.
-    for (i, r) in main.iter().enumerate() {
-        let key = match b.components[i].kind {
-            Kind::Function => "role",
-            Kind::StateMachine => "role_arn",
-            _ => continue,
-        };
-        let active = b.components[i].traced;
-        let cell = match b.xray_grant(r, key) {
-            Grant::All => Cell::new("yes", Status::Ok),
-            Grant::Unknown => Cell::new("unknown", Status::Unknown),
-            Grant::Missing(m) if m.len() == XRAY_ACTIONS.len() => {
-                Cell::new("no", if active { Status::Broken } else { Status::Off })
-            }
-            Grant::Missing(m) => Cell::new(
-                format!("missing {}", m.join(", ")),
-                if active { Status::Broken } else { Status::Off },
-            ),
-        };
-        b.components[i].cells.insert(Feature::XrayIam, cell);
+    /// The X-Ray permissions of functions and state machines.
+    fn permissions(&mut self) {
+        for (i, r) in self.main.iter().enumerate() {
+            let key = match self.components[i].kind {
+                Kind::Function => "role",
+                Kind::StateMachine => "role_arn",
+                _ => continue,
+            };
+            let active = self.components[i].traced;
+            let cell = match self.xray_grant(r, key) {
+                Grant::All => Cell::new("yes", Status::Ok),
+                Grant::Unknown => Cell::new("unknown", Status::Unknown),
+                Grant::Missing(m) if m.len() == XRAY_ACTIONS.len() => {
+                    Cell::new("no", if active { Status::Broken } else { Status::Off })
+                }
+                Grant::Missing(m) => Cell::new(
+                    format!("missing {}", m.join(", ")),
+                    if active { Status::Broken } else { Status::Off },
+                ),
+            };
+            self.components[i].cells.insert(Feature::XrayIam, cell);
+        }
     }
 
-    // Links.
-    let mut edges = BTreeSet::new();
-    for (i, r) in main.iter().enumerate() {
-        match b.components[i].kind {
-            Kind::Function => {
-                for (to, link) in b.policy_links(r, "role") {
-                    edges.insert(Edge { from: i, to, link });
-                }
-            }
-            Kind::StateMachine => {
-                for to in b.referred(r, "definition", Kind::Function) {
-                    edges.insert(Edge {
-                        from: i,
-                        to,
-                        link: Link::Invoke,
-                    });
-                }
-                for to in b.referred(r, "definition", Kind::Queue) {
-                    edges.insert(Edge {
-                        from: i,
-                        to,
-                        link: Link::Send,
-                    });
-                }
-                for (to, link) in b.policy_links(r, "role_arn") {
-                    if link == Link::Send {
+    /// Invocations, table access, sends, starts and queue triggers.
+    fn links(&self) -> Vec<Edge> {
+        let mut edges = BTreeSet::new();
+        for (i, r) in self.main.iter().enumerate() {
+            match self.components[i].kind {
+                Kind::Function => {
+                    for (to, link) in self.policy_links(r, "role") {
                         edges.insert(Edge { from: i, to, link });
                     }
                 }
+                Kind::StateMachine => {
+                    for to in self.referred(r, "definition", Kind::Function) {
+                        edges.insert(Edge {
+                            from: i,
+                            to,
+                            link: Link::Invoke,
+                        });
+                    }
+                    for to in self.referred(r, "definition", Kind::Queue) {
+                        edges.insert(Edge {
+                            from: i,
+                            to,
+                            link: Link::Send,
+                        });
+                    }
+                    for (to, link) in self.policy_links(r, "role_arn") {
+                        if link == Link::Send {
+                            edges.insert(Edge { from: i, to, link });
+                        }
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
-    }
-    for mapping in inv.managed("aws_lambda_event_source_mapping") {
-        let sources = b.referred(mapping, "event_source_arn", Kind::Queue);
-        let targets = b.referred(mapping, "function_name", Kind::Function);
-        for from in &sources {
-            for to in &targets {
-                edges.insert(Edge {
-                    from: *from,
-                    to: *to,
-                    link: Link::Trigger,
-                });
+        for mapping in self.inv.managed("aws_lambda_event_source_mapping") {
+            let sources = self.referred(mapping, "event_source_arn", Kind::Queue);
+            let targets = self.referred(mapping, "function_name", Kind::Function);
+            for from in &sources {
+                for to in &targets {
+                    edges.insert(Edge {
+                        from: *from,
+                        to: *to,
+                        link: Link::Trigger,
+                    });
+                }
             }
         }
+
+        edges.into_iter().collect()
     }
 
-    // Routes: integration → method and resource path → function.
-    let mut routes = Vec::new();
-    for integration in inv.managed("aws_api_gateway_integration") {
-        let method = text(integration.get("http_method")).or_else(|| {
-            b.referred_resources(integration, "http_method", "aws_api_gateway_method", &[])
-                .first()
-                .and_then(|m| text(m.get("http_method")))
-        });
-        let path = route_path(&b, integration);
-        let functions = b.referred(integration, "uri", Kind::Function);
-        let stages: Vec<usize> = {
-            let apis: BTreeSet<String> = b
-                .referred_resources(
-                    integration,
-                    "rest_api_id",
-                    "aws_api_gateway_rest_api",
-                    &["id"],
-                )
-                .iter()
-                .map(|a| a.config_address())
-                .collect();
-            b.of_kind(Kind::Stage)
-                .filter(|(i, _)| {
-                    main.get(*i).is_some_and(|s| {
-                        !s.origins_of("rest_api_id").is_disjoint(&apis) || apis.is_empty()
+    /// Routes: integration → method and resource path → function.
+    fn routes(&self) -> Vec<Route> {
+        let mut routes = Vec::new();
+        for integration in self.inv.managed("aws_api_gateway_integration") {
+            let method = text(integration.get("http_method")).or_else(|| {
+                self.referred_resources(integration, "http_method", "aws_api_gateway_method", &[])
+                    .first()
+                    .and_then(|m| text(m.get("http_method")))
+            });
+            let path = route_path(self, integration);
+            let functions = self.referred(integration, "uri", Kind::Function);
+            let stages: Vec<usize> = {
+                let apis: BTreeSet<String> = self
+                    .referred_resources(
+                        integration,
+                        "rest_api_id",
+                        "aws_api_gateway_rest_api",
+                        &["id"],
+                    )
+                    .iter()
+                    .map(|a| a.config_address())
+                    .collect();
+                self.of_kind(Kind::Stage)
+                    .filter(|(i, _)| {
+                        self.main.get(*i).is_some_and(|s| {
+                            !s.origins_of("rest_api_id").is_disjoint(&apis) || apis.is_empty()
+                        })
                     })
-                })
-                .map(|(i, _)| i)
-                .collect()
-        };
-        routes.push(Route {
-            method: method.unwrap_or_else(|| "?".into()),
-            path: path.unwrap_or_else(|| "?".into()),
-            stage: stages.first().copied(),
-            function: functions.first().copied(),
-        });
-    }
-    routes.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
+                    .map(|(i, _)| i)
+                    .collect()
+            };
+            routes.push(Route {
+                method: method.unwrap_or_else(|| "?".into()),
+                path: path.unwrap_or_else(|| "?".into()),
+                stage: stages.first().copied(),
+                function: functions.first().copied(),
+            });
+        }
+        routes.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
 
-    // Sampling rules and groups.
+        routes
+    }
+
+    /// Alarms name the function or (dead-letter) queue they watch in their dimensions.
+    fn alarms(&mut self) {
+        let mut alarms: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for alarm in self.inv.managed("aws_cloudwatch_metric_alarm") {
+            // The dimension's name says what kind of thing it names: a function and a queue may
+            // share a name.
+            let dimensions = alarm.get("dimensions");
+            for (dimension, kind) in [("FunctionName", Kind::Function), ("QueueName", Kind::Queue)]
+            {
+                let Some(v) = dimensions.and_then(|d| d.get(dimension)) else {
+                    continue;
+                };
+                let mut origins = v.origins();
+                if v.has_unknown() {
+                    origins.extend(alarm.refs.iter().cloned());
+                }
+                let strings = v.strings();
+                for (i, _) in self
+                    .of_kind(kind)
+                    .filter(|(_, c)| c.named_by(&origins, &strings))
+                {
+                    alarms.entry(i).or_default().push(alarm.name.clone());
+                }
+            }
+        }
+        for (i, c) in self.components.iter_mut().enumerate() {
+            if matches!(c.kind, Kind::Function | Kind::Queue) {
+                let names = alarms.remove(&i).unwrap_or_default();
+                let cell = if names.is_empty() {
+                    Cell::new("none", Status::Info)
+                } else {
+                    Cell::new(names.join(", "), Status::Ok)
+                };
+                c.cells.insert(Feature::Alarms, cell);
+            }
+        }
+    }
+}
+
+/// Whether `queue`'s redrive policy sends failed messages to `dlq`.
+fn redrives_to(queue: &Resource, dlq: &Resource) -> bool {
+    if queue
+        .origins_of("redrive_policy")
+        .contains(&dlq.config_address())
+    {
+        return true;
+    }
+    let Some(arn) = text(dlq.get("arn")) else {
+        return false;
+    };
+    queue.strings_of("redrive_policy").iter().any(|policy| {
+        serde_json::from_str::<serde_json::Value>(policy)
+            .is_ok_and(|p| p["deadLetterTargetArn"].as_str() == Some(arn.as_str()))
+    })
+}
+
+/// Sampling rules in the order X-Ray tries them.
+fn rules(inv: &Inventory) -> Vec<SamplingRule> {
     let mut rules: Vec<SamplingRule> = inv
         .managed("aws_xray_sampling_rule")
         .map(|r| {
@@ -895,6 +989,10 @@ pub fn build(inv: &Inventory) -> Matrix {
             .total_cmp(&b.priority.unwrap_or(f64::MAX))
             .then(a.name.cmp(&b.name))
     });
+    rules
+}
+
+fn groups(inv: &Inventory) -> Vec<Group> {
     let mut groups: Vec<Group> = inv
         .managed("aws_xray_group")
         .map(|r| Group {
@@ -908,53 +1006,7 @@ pub fn build(inv: &Inventory) -> Matrix {
         .collect();
     groups.sort_by(|a, b| a.name.cmp(&b.name));
 
-    // Alarms name the function or (dead-letter) queue they watch in their dimensions.
-    let mut alarms: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for alarm in inv.managed("aws_cloudwatch_metric_alarm") {
-        // The dimension's name says what kind of thing it names: a function and a queue may
-        // share a name.
-        let dimensions = alarm.get("dimensions");
-        for (dimension, kind) in [("FunctionName", Kind::Function), ("QueueName", Kind::Queue)] {
-            let Some(v) = dimensions.and_then(|d| d.get(dimension)) else {
-                continue;
-            };
-            let mut origins = v.origins();
-            if v.has_unknown() {
-                origins.extend(alarm.refs.iter().cloned());
-            }
-            let strings = v.strings();
-            for (i, _) in b
-                .of_kind(kind)
-                .filter(|(_, c)| c.named_by(&origins, &strings))
-            {
-                alarms.entry(i).or_default().push(alarm.name.clone());
-            }
-        }
-    }
-    let mut components = b.components;
-    for (i, c) in components.iter_mut().enumerate() {
-        if matches!(c.kind, Kind::Function | Kind::Queue) {
-            let names = alarms.remove(&i).unwrap_or_default();
-            let cell = if names.is_empty() {
-                Cell::new("none", Status::Info)
-            } else {
-                Cell::new(names.join(", "), Status::Ok)
-            };
-            c.cells.insert(Feature::Alarms, cell);
-        }
-    }
-    let edges: Vec<Edge> = edges.into_iter().collect();
-    propagate(&mut components, &edges, &routes);
-    let mut matrix = Matrix {
-        components,
-        edges,
-        routes,
-        rules,
-        groups,
-    };
-    cells_from_links(&mut matrix);
-    sort(&mut matrix);
-    matrix
+    groups
 }
 
 /// `/products/{product_id}` from an integration's resource and its parents.
@@ -1190,6 +1242,68 @@ fn sort(m: &mut Matrix) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn resource(kind: &str, name: &str, after: serde_json::Value) -> serde_json::Value {
+        json!({"address": format!("{kind}.{name}"), "mode": "managed", "type": kind,
+               "name": name, "change": {"actions": ["no-op"], "after": after}})
+    }
+
+    /// A plan of resources that exist already: every link is by known name or ARN.
+    #[test]
+    fn known_names_and_arns_link_resources_in_a_plan() {
+        let xray = json!({"Statement": [{"Effect": "Allow", "Action": "xray:*", "Resource": "*"}]});
+        let plan = json!({"resource_changes": [
+            resource("aws_lambda_function", "worker", json!({"function_name": "worker",
+                "arn": "arn:aws:lambda:eu-west-1:1:function:worker",
+                "role": "arn:aws:iam::1:role/worker", "tracing_config": [{"mode": "Active"}]})),
+            resource("aws_iam_role", "worker", json!({"name": "worker", "arn": "arn:aws:iam::1:role/worker"})),
+            resource("aws_iam_role_policy", "worker", json!({"role": "worker", "policy": xray.to_string()})),
+            resource("aws_sqs_queue", "jobs", json!({"name": "jobs", "arn": "arn:aws:sqs:eu-west-1:1:jobs",
+                "redrive_policy": json!({"deadLetterTargetArn": "arn:aws:sqs:eu-west-1:1:failed"}).to_string()})),
+            resource("aws_sqs_queue", "failed", json!({"name": "failed", "arn": "arn:aws:sqs:eu-west-1:1:failed"})),
+            resource("aws_lambda_event_source_mapping", "jobs", json!({
+                "event_source_arn": "arn:aws:sqs:eu-west-1:1:jobs",
+                "function_name": "arn:aws:lambda:eu-west-1:1:function:worker"})),
+            resource("aws_cloudwatch_metric_alarm", "failed", json!({"dimensions": {"QueueName": "failed"}})),
+        ]});
+        let inv = super::super::plan::read(plan.to_string().as_bytes(), "plan")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let m = build(&inv);
+        let names: Vec<(Kind, &str)> = m
+            .components
+            .iter()
+            .map(|c| (c.kind, c.name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [(Kind::Function, "worker"), (Kind::Queue, "jobs")],
+            "the DLQ is no row"
+        );
+        let worker = &m.components[0];
+        assert_eq!(
+            worker.cell(Feature::XrayIam).map(|c| c.value.as_str()),
+            Some("yes")
+        );
+        assert_eq!(
+            m.edges,
+            [Edge {
+                from: 1,
+                to: 0,
+                link: Link::Trigger
+            }]
+        );
+        let jobs = &m.components[1];
+        assert_eq!(
+            jobs.cell(Feature::Alarms).map(|c| c.value.as_str()),
+            Some("failed")
+        );
+        assert_eq!(
+            jobs.cell(Feature::QueuePropagation)
+                .map(|c| c.value.as_str()),
+            Some("no producer")
+        );
+    }
 
     #[test]
     fn globs_match_like_xray() {
