@@ -128,6 +128,28 @@ pub fn explain(text: &[u8], err: &serde_json::Error) -> anyhow::Error {
             err.column()
         );
     }
+    if err.classify() == serde_json::error::Category::Data {
+        // serde's message quotes the offending value, which may be a secret: keep only what
+        // was expected and where.
+        let text = err.to_string();
+        let expected = text
+            .split_once(", expected ")
+            .map(|(_, rest)| rest.split(" at line ").next().unwrap_or(rest).to_string());
+        return match expected {
+            Some(what) => anyhow::anyhow!(
+                "it is not a valid plan document: the value at line {} column {} has the wrong \
+                 type (expected {what})",
+                err.line(),
+                err.column()
+            ),
+            None => anyhow::anyhow!(
+                "it is not a valid plan document: the value at line {} column {} has the wrong \
+                 type or shape",
+                err.line(),
+                err.column()
+            ),
+        };
+    }
     anyhow::anyhow!("it is not a valid plan document: {err}")
 }
 

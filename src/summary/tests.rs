@@ -455,7 +455,12 @@ fn input_that_is_not_one_plan_is_explained() {
         (b"{\"a\": 1}".to_vec(), "not a plan"),
         (
             b"{\"resource_changes\": 7}".to_vec(),
-            "invalid type: integer `7`, expected a sequence",
+            "the value at line 1 column 22 has the wrong type (expected a sequence)",
+        ),
+        (
+            br#"{"resource_changes": [{"address": "x", "change": {"actions": "hunter2"}}]}"#
+                .to_vec(),
+            "has the wrong type (expected a sequence)",
         ),
         (
             b"{\"format_version\": \"1.2\",}".to_vec(),
@@ -470,6 +475,7 @@ fn input_that_is_not_one_plan_is_explained() {
             "{:?}: expected {want:?} in {e:?}",
             String::from_utf8_lossy(&bytes)
         );
+        assert!(!e.contains("hunter2"), "values are not echoed: {e}");
     }
 }
 
@@ -843,4 +849,30 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn combined_markdown_has_one_table_risks_first_and_a_fold_per_environment() {
+    let a = summary(include_bytes!(
+        "../../tests/fixtures/plans/stackform__risks.json"
+    ));
+    let b = summary(include_bytes!(
+        "../../tests/fixtures/plans/cds-snc__terraform-plan__test_import_import.json"
+    ));
+    let envs = vec![("dev".to_string(), a), ("prod".to_string(), b)];
+    let md = render_combined(&envs, Format::Markdown);
+    let at = |needle: &str| {
+        md.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} in:\n{md}"))
+    };
+    assert!(md.starts_with("### stackform plan: 2 environments\n"));
+    let table = at("| dev | 0 | 3 | 6 | 5 | 2 | 0 | 1 | 1 | 0 | 2 | 11 |");
+    let prod_row = at("| prod | 2 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |");
+    let risks = at("> - **destroy-stateful** `dev` `aws_kms_key.main`: replaced: tainted");
+    let dev =
+        at("<details><summary><b>dev</b>: Plan: 3 to add, 6 to change, 5 to destroy.</summary>");
+    let prod = at(
+        "<details><summary><b>prod</b>: Plan: 2 to import, 1 to add, 0 to change, 0 to destroy.</summary>",
+    );
+    assert!(table < prod_row && prod_row < risks && risks < dev && dev < prod);
 }
