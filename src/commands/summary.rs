@@ -65,6 +65,14 @@ pub fn run(args: &SummaryArgs) -> Result<ExitCode> {
 /// Returns the input bytes too, so the caller decides when to drop them.
 fn read(args: &SummaryArgs) -> Result<(Summary, Vec<u8>)> {
     if args.plan == "-" {
+        use std::io::IsTerminal;
+        if std::io::stdin().is_terminal() {
+            // Reading would wait for the user to type a plan.
+            anyhow::bail!(
+                "no plan given: pass a plan file as PLAN, or pipe one in, e.g. \
+                 `terraform show -json tfplan | stackform summary`"
+            );
+        }
         let mut bytes = Vec::new();
         std::io::stdin()
             .lock()

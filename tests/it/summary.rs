@@ -877,3 +877,61 @@ fn a_binary_plan_is_read_from_another_directory() {
     assert_eq!(out.status, 0, "{}", out.stderr);
     assert!(out.stdout.starts_with("Plan: 1 to add"));
 }
+
+/// Runs `stackform ARGS` on a pseudo-terminal (util-linux `script`) with nothing typed.
+fn on_a_terminal(args: &str, no_color: bool) -> Output {
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_stackform"));
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &command, "/dev/null"])
+        .current_dir(repo())
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    }
+    let out = cmd
+        .output()
+        .expect("util-linux `script` runs a command on a pseudo-terminal");
+    Output {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn text_on_a_terminal_is_coloured_unless_no_color() {
+    let args = "summary tests/fixtures/plans/stackform__risks.json";
+    let coloured = on_a_terminal(args, false);
+    assert_eq!(coloured.status, 0, "{}", coloured.stdout);
+    assert!(
+        coloured.stdout.contains("\u{1b}[1mPlan: 3 to add"),
+        "{}",
+        coloured.stdout
+    );
+    let plain = on_a_terminal(args, true);
+    assert_eq!(plain.status, 0, "{}", plain.stdout);
+    assert!(
+        plain.stdout.starts_with("Plan: 3 to add"),
+        "{}",
+        plain.stdout
+    );
+    assert!(!plain.stdout.contains('\u{1b}'), "{}", plain.stdout);
+}
+
+#[test]
+fn no_plan_and_a_terminal_on_stdin_is_an_error_not_a_wait() {
+    let out = on_a_terminal("summary", true);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "stackform: error: no plan given: pass a plan file as PLAN, or pipe one in, e.g. \
+             `terraform show -json tfplan | stackform summary`"
+        ),
+        "{}",
+        out.stdout
+    );
+}
