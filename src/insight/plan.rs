@@ -42,21 +42,30 @@ fn decode(bytes: &[u8]) -> Result<String> {
     }
 }
 
-/// Reads the inventory of a plan document. `name` is how messages call it.
-pub fn read(bytes: &[u8], name: &str) -> Result<Inventory> {
+/// Parses a plan document's bytes.
+pub fn parse(bytes: &[u8]) -> Result<Value> {
     let text = decode(bytes)?;
-    let doc: Value = match serde_json::from_str(&text) {
-        Ok(doc) => doc,
+    match serde_json::from_str(&text) {
+        Ok(doc) => Ok(doc),
         Err(e) => bail!(
             "it is not one JSON document ({e}); expected the output of `terraform show -json PLANFILE`"
         ),
-    };
+    }
+}
+
+/// Reads the inventory of a plan document. `name` is how messages call it.
+pub fn read(bytes: &[u8], name: &str) -> Result<Inventory> {
+    read_document(&parse(bytes)?, name)
+}
+
+/// The inventory of a parsed plan document.
+pub fn read_document(doc: &Value, name: &str) -> Result<Inventory> {
     if doc.get("resource_changes").is_none() && doc.get("planned_values").is_none() {
         bail!(
             "it has neither `resource_changes` nor `planned_values`; expected the output of `terraform show -json PLANFILE`"
         );
     }
-    let refs = config_refs(&doc);
+    let refs = config_refs(doc);
     let mut resources = Vec::new();
     let mut seen = BTreeSet::new();
     if let Some(changes) = doc["resource_changes"].as_array() {

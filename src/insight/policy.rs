@@ -96,9 +96,9 @@ pub struct Gap {
 /// `[policy] require_tracing`, each gap with `changed` is a `tracing-regression` risk.
 #[allow(dead_code)] // called by the summary module, which is integrated separately
 pub fn gaps_in_plan(plan_json: &[u8]) -> Result<Vec<Gap>> {
-    let inventory = super::plan::read(plan_json, "the plan")?;
+    let doc = super::plan::parse(plan_json)?;
+    let inventory = super::plan::read_document(&doc, "the plan")?;
     let matrix = super::matrix::build(&inventory);
-    let doc: serde_json::Value = serde_json::from_slice(plan_json).unwrap_or_default();
     let changes: Vec<&serde_json::Value> = doc["resource_changes"]
         .as_array()
         .into_iter()
