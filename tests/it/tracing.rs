@@ -768,7 +768,7 @@ fn matrix_parts(env: &Value) -> Value {
 
 #[test]
 fn a_plan_gives_the_same_matrix_as_the_hcl_it_was_made_from() {
-    for env in ["prod", "dev"] {
+    for env in ["prod", "staging", "dev"] {
         let plan = replica::plan(&repo(), env);
         let dir = tempfile::tempdir().expect("temporary directory");
         let file = dir.path().join("plan.json");
