@@ -19,6 +19,8 @@ struct Rendered {
     command: String,
     /// Every environment the model declares.
     envs: Vec<String>,
+    /// Environments `[policy] require_tracing` names.
+    require_tracing: Vec<String>,
 }
 
 /// Reads the model and renders `env` (or all). `None` when the model has problems, which have
@@ -63,12 +65,19 @@ fn prepare(stack: Option<&Path>, env: Option<&str>) -> Result<Option<Rendered>> 
         }
     };
     let envs = model.env_names().iter().map(|e| e.to_string()).collect();
+    let require_tracing = model
+        .policy
+        .require_tracing
+        .iter()
+        .map(|e| e.value.clone())
+        .collect();
     Ok(Some(Rendered {
         source,
         files,
         owned,
         command,
         envs,
+        require_tracing,
     }))
 }
 
@@ -81,6 +90,8 @@ pub struct Freshness {
     pub command: String,
     /// Every environment the model declares.
     pub envs: Vec<String>,
+    /// Environments `[policy] require_tracing` names.
+    pub require_tracing: Vec<String>,
 }
 
 /// `gen --check` for `env` (or all environments) without printing a diff. `None` when the
@@ -94,6 +105,7 @@ pub fn freshness(stack: Option<&Path>, out: &Path, env: Option<&str>) -> Result<
         outdated: changes.changes.into_iter().map(|c| c.path).collect(),
         command: r.command,
         envs: r.envs,
+        require_tracing: r.require_tracing,
     }))
 }
 

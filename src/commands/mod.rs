@@ -34,7 +34,9 @@ pub fn read_stack(path: Option<&Path>) -> Result<Source> {
             let text = std::fs::read_to_string(&p)
                 .with_context(|| format!("cannot read the stack model `{}`", p.display()))?;
             // Editors on Windows may save a byte-order mark; TOML does not allow one.
-            let text = text.strip_prefix('\u{feff}').map_or(text.clone(), str::to_string);
+            let text = text
+                .strip_prefix('\u{feff}')
+                .map_or(text.clone(), str::to_string);
             Ok(Source {
                 text,
                 name: p.display().to_string(),

@@ -25,7 +25,7 @@ use crate::terraform::store::{self, FORMAT, Meta, PLAN_FILE, Store};
 use crate::terraform::target::{self, Target};
 
 pub fn run(args: &PlanArgs) -> Result<ExitCode> {
-    let fail_on = parse_fail_on(&args.fail_on)?;
+    let fail_on = crate::summary::parse_fail_on(&args.fail_on)?;
     let lock_timeout = args
         .lock_timeout
         .as_deref()
@@ -95,19 +95,24 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
 fn targets(args: &PlanArgs, cwd: &Path) -> Result<Option<Vec<Target>>> {
     match (&args.env, args.all, &args.dir) {
         (Some(env), _, _) => {
-            let target = Target::env(env)?;
-            if fresh(args.stack.stack.as_deref(), Some(env))?.is_none() {
+            let mut target = Target::env(env)?;
+            let Some((_, required)) = fresh(args.stack.stack.as_deref(), Some(env))? else {
                 return Ok(None);
-            }
+            };
+            target.require_tracing = required.contains(env);
             Ok(Some(vec![target]))
         }
         (None, true, None) => {
-            let Some(envs) = fresh(args.stack.stack.as_deref(), None)? else {
+            let Some((envs, required)) = fresh(args.stack.stack.as_deref(), None)? else {
                 return Ok(None);
             };
             Ok(Some(
                 envs.iter()
-                    .map(|e| Target::env(e))
+                    .map(|e| {
+                        let mut target = Target::env(e)?;
+                        target.require_tracing = required.contains(e);
+                        Ok(target)
+                    })
                     .collect::<Result<Vec<_>>>()?,
             ))
         }
@@ -123,8 +128,9 @@ fn targets(args: &PlanArgs, cwd: &Path) -> Result<Option<Vec<Target>>> {
 }
 
 /// `gen --check` for one environment (or all): refuses to plan HCL the model no longer
-/// renders. Returns the model's environments; `None` when the model has problems (printed).
-fn fresh(stack: Option<&Path>, env: Option<&str>) -> Result<Option<Vec<String>>> {
+/// renders. Returns the model's environments and those its tracing policy names; `None` when
+/// the model has problems (printed).
+fn fresh(stack: Option<&Path>, env: Option<&str>) -> Result<Option<(Vec<String>, Vec<String>)>> {
     let Some(f) = super::generate::freshness(stack, Path::new("."), env)? else {
         return Ok(None);
     };
@@ -144,26 +150,7 @@ fn fresh(stack: Option<&Path>, env: Option<&str>) -> Result<Option<Vec<String>>>
             f.command
         );
     }
-    Ok(Some(f.envs))
-}
-
-fn parse_fail_on(classes: &[String]) -> Result<Vec<RiskClass>> {
-    classes
-        .iter()
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| {
-            RiskClass::parse(c.trim()).with_context(|| {
-                format!(
-                    "unknown risk class `{c}` in `--fail-on`; known classes: {}",
-                    RiskClass::ALL
-                        .iter()
-                        .map(|k| format!("`{}`", k.as_str()))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })
-        })
-        .collect()
+    Ok(Some((f.envs, f.require_tracing)))
 }
 
 /// A root planned and saved.
@@ -247,8 +234,13 @@ async fn plan_steps(
             false,
         )
         .await?;
-    let summary = Summary::from_json(&show.stdout)
+    let mut summary = Summary::from_json(&show.stdout)
         .map_err(|e| StepError::other("show", e.context("cannot read terraform's plan JSON")))?;
+    if target.require_tracing {
+        summary
+            .add_tracing_policy(&target.label, &show.stdout)
+            .map_err(|e| StepError::other("show", e))?;
+    }
 
     let after = digest::of_root(&target.root).map_err(setup)?;
     if after != before {
@@ -406,14 +398,5 @@ mod tests {
         assert_eq!(worst(&[2, 3, 0]), 3);
         assert_eq!(worst(&[3, 1, 2]), 1);
         assert_eq!(worst(&[1, INTERRUPTED]), INTERRUPTED);
-    }
-
-    #[test]
-    fn unknown_risk_classes_are_named_with_the_known_ones() {
-        let err = parse_fail_on(&["iam".into(), "destroy".into()])
-            .expect_err("`destroy` is not a class")
-            .to_string();
-        assert!(err.contains("unknown risk class `destroy`"), "{err}");
-        assert!(err.contains("`destroy-stateful`"), "{err}");
     }
 }

@@ -85,7 +85,7 @@ fn read(args: &SummaryArgs) -> Result<(Summary, Vec<u8>)> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read the plan `{}`", path.display()))?;
     if summary::is_binary_plan(&bytes) {
-        let bin = summary::find_terraform(args.terraform.terraform_bin.as_deref())
+        let bin = crate::terraform::binary::locate(args.terraform.terraform_bin.as_deref())
             .with_context(|| format!("`{}` is a binary plan file", path.display()))?;
         let json = summary::show_json(&bin, path)?;
         let s = Summary::from_json(&json).with_context(|| {

@@ -94,7 +94,6 @@ pub struct Gap {
 ///
 /// For `stackform summary` and `plan`: when the plan's environment is named in
 /// `[policy] require_tracing`, each gap with `changed` is a `tracing-regression` risk.
-#[allow(dead_code)] // called by the summary module, which is integrated separately
 pub fn gaps_in_plan(plan_json: &[u8]) -> Result<Vec<Gap>> {
     let doc = super::plan::parse(plan_json)?;
     let inventory = super::plan::read_document(&doc, "the plan")?;

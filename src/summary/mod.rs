@@ -29,7 +29,7 @@ pub use input::is_binary_plan;
 #[allow(unused_imports)]
 pub use risk::STATEFUL_TYPES;
 pub use risk::{Risk, RiskClass};
-pub(crate) use show::{find_terraform, show_json};
+pub(crate) use show::show_json;
 
 use diff::{Secrets, Sides};
 use plan::{ChangeDoc, PlanDoc, ResourceChangeDoc};
@@ -454,6 +454,24 @@ impl Summary {
             ),
             None => "No changes.".to_string(),
         }
+    }
+
+    /// Marks each change that leaves a component untraced as a `tracing-regression`, for an
+    /// environment that `[policy] require_tracing` names.
+    pub fn add_tracing_policy(&mut self, env: &str, plan_json: &[u8]) -> Result<()> {
+        for gap in crate::insight::policy::gaps_in_plan(plan_json)? {
+            if gap.changed {
+                self.risks.push(Risk {
+                    class: RiskClass::TracingRegression,
+                    address: gap.address,
+                    detail: format!("policy requires tracing in `{env}`: {}", gap.detail),
+                });
+            }
+        }
+        self.risks
+            .sort_by(|a, b| (a.class, &a.address).cmp(&(b.class, &b.address)));
+        self.risks.dedup();
+        Ok(())
     }
 
     /// The risks of the given classes (for `--fail-on`).

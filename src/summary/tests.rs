@@ -876,3 +876,42 @@ fn combined_markdown_has_one_table_risks_first_and_a_fold_per_environment() {
     );
     assert!(table < prod_row && prod_row < risks && risks < dev && dev < prod);
 }
+
+#[test]
+fn the_tracing_policy_turns_untraced_changes_into_regressions() {
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [{
+            "address": "module.function_payment.aws_lambda_function.this",
+            "module_address": "module.function_payment",
+            "mode": "managed", "type": "aws_lambda_function", "name": "this",
+            "change": {
+                "actions": ["create"],
+                "before": null,
+                "after": {"function_name": "e-com67-prod-payment", "tracing_config": [{"mode": "PassThrough"}]},
+                "after_unknown": {}
+            }
+        }]
+    })
+    .to_string();
+    let mut s = Summary::from_json(plan.as_bytes()).unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(
+        s.failing(&[RiskClass::TracingRegression]).is_empty(),
+        "a new PassThrough function is no regression by itself"
+    );
+    s.add_tracing_policy("prod", plan.as_bytes())
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let found = s.failing(&[RiskClass::TracingRegression]);
+    assert_eq!(found.len(), 1, "{:?}", s.risks);
+    assert_eq!(
+        found[0].address,
+        "module.function_payment.aws_lambda_function.this"
+    );
+    assert!(
+        found[0]
+            .detail
+            .starts_with("policy requires tracing in `prod`: function `payment` is not traced"),
+        "{}",
+        found[0].detail
+    );
+}

@@ -33,11 +33,11 @@ pub struct Binary {
     pub banner: String,
 }
 
-/// Finds the binary: `--terraform-bin`, then `$STACKFORM_TERRAFORM`, then `terraform` or
-/// `tofu` on `PATH`; then checks its version (using `cache_dir` for the cached answer).
-pub fn find(flag: Option<&Path>, cache_dir: &Path) -> Result<Binary> {
+/// Where the binary is: `--terraform-bin`, then `$STACKFORM_TERRAFORM`, then `terraform` or
+/// `tofu` on `PATH`.
+pub fn locate(flag: Option<&Path>) -> Result<PathBuf> {
     let from_env = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty());
-    let path = match (flag, from_env) {
+    Ok(match (flag, from_env) {
         (Some(p), _) => resolve(p).with_context(|| {
             format!(
                 "`--terraform-bin {}` is not an executable file or a command on `PATH`",
@@ -61,7 +61,13 @@ pub fn find(flag: Option<&Path>, cache_dir: &Path) -> Result<Binary> {
                  `--terraform-bin PATH`"
             ),
         },
-    };
+    })
+}
+
+/// Finds the binary as [`locate`] does, then checks its version (using `cache_dir` for the
+/// cached answer).
+pub fn find(flag: Option<&Path>, cache_dir: &Path) -> Result<Binary> {
+    let path = locate(flag)?;
     let banner = cached_banner(&path, cache_dir)?;
     let (flavour, version) = parse_banner(&banner).with_context(|| {
         format!(

@@ -17,6 +17,9 @@ pub struct Target {
     pub store_name: String,
     /// `--env dev` or `--dir infra/demo`, for the commands messages suggest.
     pub selector: String,
+    /// Whether `[policy] require_tracing` names this environment: changes that leave a
+    /// component untraced are then `tracing-regression` risks.
+    pub require_tracing: bool,
 }
 
 impl Target {
@@ -38,6 +41,7 @@ impl Target {
             root: Path::new("environments").join(name),
             store_name: name.to_string(),
             selector: format!("--env {name}"),
+            require_tracing: false,
         })
     }
 
@@ -54,6 +58,7 @@ impl Target {
             store_name: store::name_for_dir(root, cwd)?,
             root: root.to_path_buf(),
             selector: format!("--dir {}", quote(&shown)),
+            require_tracing: false,
         })
     }
 

@@ -435,7 +435,14 @@ fn a_byte_order_mark_is_accepted() {
 
 #[test]
 fn a_missing_stack_file_is_a_clear_error() {
-    let out = Test::new().args(["gen", "--all", "--stack", "nope.toml"]).run();
+    let out = Test::new()
+        .args(["gen", "--all", "--stack", "nope.toml"])
+        .run();
     assert_eq!(out.status, 1);
-    assert!(out.stderr.contains("cannot read the stack model `nope.toml`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot read the stack model `nope.toml`"),
+        "{}",
+        out.stderr
+    );
 }

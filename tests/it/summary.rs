@@ -840,7 +840,7 @@ fn binary_plans_use_the_terraform_named_by_flag_then_env_then_path() {
     assert_eq!(missing.status, 1);
     assert_eq!(
         missing.stderr,
-        "stackform: error: `tfplan` is a binary plan file: `--terraform-bin /nonexistent/terraform` is not an executable file\n"
+        "stackform: error: `tfplan` is a binary plan file: `--terraform-bin /nonexistent/terraform` is not an executable file or a command on `PATH`\n"
     );
 
     let none = summary(["tfplan"])
@@ -849,7 +849,7 @@ fn binary_plans_use_the_terraform_named_by_flag_then_env_then_path() {
         .run();
     assert!(
         none.stderr
-            .contains("neither `terraform` nor `tofu` is on PATH"),
+            .contains("no terraform binary found: looked at `--terraform-bin`, `$STACKFORM_TERRAFORM`, and for `terraform` and `tofu` on `PATH`"),
         "{}",
         none.stderr
     );
