@@ -151,7 +151,7 @@ pub struct SummaryArgs {
     /// Plan JSON (`terraform show -json` output), a binary plan file, or `-` for standard input
     #[arg(value_name = "PLAN", default_value = "-")]
     pub plan: String,
-    /// Output format [default: text on a terminal, text otherwise]
+    /// Output format [default: text]
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Exit 3 when the plan carries any of these risk classes (comma-separated)

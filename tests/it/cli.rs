@@ -446,3 +446,20 @@ fn a_missing_stack_file_is_a_clear_error() {
         out.stderr
     );
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    // `stackform diff-env dev prod | head -1`: the reader goes away before the writer is done.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stackform"))
+        .args(["diff-env", "dev", "prod"])
+        .current_dir(crate::support::repo())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run stackform");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
