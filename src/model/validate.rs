@@ -58,7 +58,8 @@ enum GapKind {
 /// Problems are grouped by the setting that causes them, so an environment-wide
 /// `lambda_tracing = "PassThrough"` is one message naming every function, not seven.
 pub fn policy(policy: &Policy, stacks: &[Stack], d: &mut Diagnostics) {
-    let envs: Vec<&str> = stacks.iter().map(|s| s.env.as_str()).collect();
+    let mut envs: Vec<&str> = stacks.iter().map(|s| s.env.as_str()).collect();
+    envs.sort_unstable();
     for env in &policy.require_tracing {
         exists(d, env, "environment", "environments", &envs);
     }
@@ -416,6 +417,7 @@ fn is_bucket_name(s: &str) -> bool {
 }
 
 /// A reference to a component that must exist.
+/// `known` must be sorted: stacks of thousands of components check every reference.
 fn exists(
     d: &mut Diagnostics,
     reference: &Located<String>,
@@ -423,7 +425,7 @@ fn exists(
     section: &str,
     known: &[&str],
 ) -> bool {
-    if known.contains(&reference.value.as_str()) {
+    if known.binary_search(&reference.value.as_str()).is_ok() {
         return true;
     }
     let hint = suggest(&reference.value, known).unwrap_or_else(|| {
@@ -461,14 +463,15 @@ fn duplicates<'a>(
 }
 
 fn references(stack: &Stack, d: &mut Diagnostics) {
-    let tables: Vec<&str> = stack.tables.iter().map(|t| t.key.as_str()).collect();
-    let queues: Vec<&str> = stack.queues.iter().map(|q| q.key.as_str()).collect();
-    let functions: Vec<&str> = stack.functions.iter().map(|f| f.key.as_str()).collect();
-    let machines: Vec<&str> = stack
-        .state_machines
-        .iter()
-        .map(|s| s.key.as_str())
-        .collect();
+    fn sorted<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut keys: Vec<&str> = keys.collect();
+        keys.sort_unstable();
+        keys
+    }
+    let tables = sorted(stack.tables.iter().map(|t| t.key.as_str()));
+    let queues = sorted(stack.queues.iter().map(|q| q.key.as_str()));
+    let functions = sorted(stack.functions.iter().map(|f| f.key.as_str()));
+    let machines = sorted(stack.state_machines.iter().map(|s| s.key.as_str()));
     for f in &stack.functions {
         for (table, _) in &f.tables {
             exists(d, table, "table", "tables", &tables);
