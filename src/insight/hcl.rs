@@ -39,8 +39,30 @@ pub enum Files {
     Memory(BTreeMap<String, String>),
 }
 
+/// Refuses the files Terraform reads but stackform does not: override files, which Terraform
+/// merges into the blocks they name (so the ordinary files no longer say what is applied), and
+/// JSON configuration. Ignoring either would vouch for a root stackform has not read.
+fn refuse_unread(path: &str) -> Result<()> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name
+        .strip_suffix(".tf")
+        .or_else(|| name.strip_suffix(".tf.json"));
+    if stem.is_some_and(|s| s == "override" || s.ends_with("_override")) {
+        bail!(
+            "{path}:1: an override file: Terraform merges it into the blocks it names, and stackform does not, so it cannot vouch for an overridden root; fold it into the ordinary files"
+        );
+    }
+    if name.ends_with(".tf.json") {
+        bail!(
+            "{path}:1: Terraform JSON configuration is not read by stackform, so it cannot vouch for this root; write it as `.tf`"
+        );
+    }
+    Ok(())
+}
+
 impl Files {
-    /// The `.tf` files directly in `dir` (relative, `/`-separated), sorted by name.
+    /// The `.tf` files directly in `dir` (relative, `/`-separated), sorted by name. Override
+    /// files and `.tf.json` files are refused, never skipped.
     fn tf_files(&self, dir: &str) -> Result<Vec<(String, String)>> {
         match self {
             Self::Disk(base) => {
@@ -51,9 +73,12 @@ impl Files {
                     .flatten()
                     .filter(|e| e.path().is_file())
                     .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.ends_with(".tf"))
+                    .filter(|n| n.ends_with(".tf") || n.ends_with(".tf.json"))
                     .collect();
                 names.sort();
+                for n in &names {
+                    refuse_unread(&join(dir, n))?;
+                }
                 names
                     .into_iter()
                     .map(|n| {
@@ -64,14 +89,21 @@ impl Files {
                     })
                     .collect()
             }
-            Self::Memory(files) => Ok(files
-                .iter()
-                .filter(|(p, _)| {
-                    p.ends_with(".tf")
-                        && p.rsplit_once('/').map_or("", |(d, _)| d) == dir.trim_end_matches('/')
-                })
-                .map(|(p, t)| (p.clone(), t.clone()))
-                .collect()),
+            Self::Memory(files) => {
+                let here: Vec<(String, String)> = files
+                    .iter()
+                    .filter(|(p, _)| {
+                        (p.ends_with(".tf") || p.ends_with(".tf.json"))
+                            && p.rsplit_once('/').map_or("", |(d, _)| d)
+                                == dir.trim_end_matches('/')
+                    })
+                    .map(|(p, t)| (p.clone(), t.clone()))
+                    .collect();
+                for (p, _) in &here {
+                    refuse_unread(p)?;
+                }
+                Ok(here)
+            }
         }
     }
 
@@ -1360,6 +1392,53 @@ resource "aws_dynamodb_contributor_insights" "this" {
         assert_eq!(
             inv.resources[1].get("name"),
             Some(&Val::String("shop-prod-users".into()))
+        );
+    }
+
+    #[test]
+    fn override_and_json_files_are_refused_not_skipped() {
+        let base = "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n";
+        for (name, expected) in [
+            (
+                "root/main_override.tf",
+                "root/main_override.tf:1: an override file",
+            ),
+            ("root/override.tf", "root/override.tf:1: an override file"),
+            (
+                "root/x_override.tf.json",
+                "root/x_override.tf.json:1: an override file",
+            ),
+            (
+                "root/extra.tf.json",
+                "root/extra.tf.json:1: Terraform JSON configuration",
+            ),
+        ] {
+            let err = read(
+                &memory(&[("root/main.tf", base), (name, "{}")]),
+                "root",
+                Origin::Hcl("root".into()),
+            )
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+            assert!(err.starts_with(expected), "{name}: {err}");
+        }
+        // A module's override file is refused as well, naming the module.
+        let err = read(
+            &memory(&[
+                ("root/main.tf", "module \"m\" {\n  source = \"../m\"\n}\n"),
+                ("m/main.tf", base),
+                ("m/main_override.tf", "{}"),
+            ]),
+            "root",
+            Origin::Hcl("root".into()),
+        )
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+        assert!(
+            err.contains("m/main_override.tf:1: an override file"),
+            "{err}"
         );
     }
 

@@ -338,6 +338,41 @@ fn a_hand_edited_root_changes_the_matrix_and_breaks_the_policy() {
 }
 
 #[test]
+fn an_override_file_is_refused_rather_than_read_as_an_ordinary_file() {
+    let t = rendered();
+    let over = "environments/prod/main_override.tf";
+    std::fs::write(
+        t.path().join(over),
+        "module \"function_payment\" {\n  tracing_mode = \"PassThrough\"\n}\n",
+    )
+    .expect("write override");
+    let t = t.args(["tracing", "--env", "prod"]);
+    let out = t.run();
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "stackform: error: {over}:1: an override file: Terraform merges it"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("cannot vouch"), "{}", out.stderr);
+
+    // JSON configuration is refused too, never skipped.
+    std::fs::remove_file(t.path().join(over)).expect("remove override");
+    std::fs::write(t.path().join("environments/prod/extra.tf.json"), "{}").expect("json");
+    let out = t.run();
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(
+        out.stderr.starts_with(
+            "stackform: error: environments/prod/extra.tf.json:1: Terraform JSON configuration"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_hand_edited_module_without_the_xray_statement_is_a_broken_trace() {
     let t = rendered();
     edit(
