@@ -269,9 +269,14 @@ fn read_config(files: &Files, dir: &str) -> Result<Config> {
 /// A module instance: where its configuration lives and who called it.
 struct Instance {
     dir: String,
-    /// Path of the calling instance and the index of its call, `None` for the root.
-    caller: Option<(String, usize)>,
+    /// Path of the calling instance, the index of its call and the call's `count.index` or
+    /// `each`; `None` for the root.
+    caller: Option<(String, usize, Binding)>,
 }
+
+/// How deep module calls may nest before stackform gives up; Terraform has no limit, but no
+/// real configuration comes close.
+const MAX_DEPTH: usize = 32;
 
 /// Everything read, with caches so each value is evaluated once.
 struct World {
@@ -286,61 +291,155 @@ struct World {
     notes: RefCell<Vec<String>>,
 }
 
+fn is_local(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../")
+}
+
+/// Reads the configuration of `dir` and, depth first, of every local module it calls,
+/// refusing a module that calls itself (directly or through others), which Terraform would
+/// never finish expanding.
+fn read_tree(
+    files: &Files,
+    path: &str,
+    dir: &str,
+    ancestors: &mut Vec<String>,
+    configs: &mut BTreeMap<String, Config>,
+    explored: &mut BTreeSet<String>,
+) -> Result<()> {
+    if !configs.contains_key(dir) {
+        let config = if path.is_empty() {
+            read_config(files, dir)?
+        } else {
+            read_config(files, dir).with_context(|| format!("cannot read `{path}` from `{dir}`"))?
+        };
+        configs.insert(dir.to_string(), config);
+    }
+    if explored.contains(dir) {
+        // Already read with everything below it, and found free of cycles.
+        return Ok(());
+    }
+    ancestors.push(dir.to_string());
+    let calls: Vec<(String, String, String)> = configs
+        .get(dir)
+        .map(|c| {
+            c.calls
+                .iter()
+                .filter(|call| is_local(&call.source))
+                .map(|call| {
+                    (
+                        call.name.clone(),
+                        call.source.clone(),
+                        call.location.clone(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for (name, source, location) in calls {
+        let child = if path.is_empty() {
+            format!("module.{name}")
+        } else {
+            format!("{path}.module.{name}")
+        };
+        let child_dir = join(dir, &source);
+        if ancestors.contains(&child_dir) {
+            let chain = ancestors
+                .iter()
+                .skip_while(|a| **a != child_dir)
+                .chain(std::iter::once(&child_dir))
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(" → ");
+            bail!(
+                "{location}: `{child}` calls `{source}`, a module that is already calling it ({chain}); Terraform would expand it without end"
+            );
+        }
+        if ancestors.len() >= MAX_DEPTH {
+            bail!(
+                "{location}: `{child}` nests modules more than {MAX_DEPTH} deep; stackform does not read further"
+            );
+        }
+        read_tree(files, &child, &child_dir, ancestors, configs, explored)?;
+    }
+    ancestors.pop();
+    explored.insert(dir.to_string());
+    Ok(())
+}
+
 /// Reads the root in `root_dir` and every local module it calls.
 pub fn read(files: &Files, root_dir: &str, origin: Origin) -> Result<Inventory> {
     if !files.has_dir(root_dir) {
         bail!("`{root_dir}` does not exist");
     }
     let mut configs = BTreeMap::new();
-    let mut instances = BTreeMap::new();
-    let mut notes = Vec::new();
-    // Instances are discovered breadth-first so a module called twice is read once.
-    let mut queue = vec![(String::new(), root_dir.to_string(), None::<(String, usize)>)];
-    while let Some((path, dir, caller)) = queue.pop() {
-        if !configs.contains_key(&dir) {
-            let config = if path.is_empty() {
-                read_config(files, &dir)?
-            } else {
-                read_config(files, &dir)
-                    .with_context(|| format!("cannot read `{path}` from `{dir}`"))?
-            };
-            configs.insert(dir.clone(), config);
-        }
-        if let Some(config) = configs.get(&dir) {
-            for (i, call) in config.calls.iter().enumerate() {
-                let child = if path.is_empty() {
-                    format!("module.{}", call.name)
-                } else {
-                    format!("{path}.module.{}", call.name)
-                };
-                if !(call.source.starts_with("./") || call.source.starts_with("../")) {
-                    notes.push(format!(
-                        "`{child}` comes from `{}`, which is not a local folder; its resources are not read",
-                        call.source
-                    ));
-                    continue;
-                }
-                if attr(&call.body, "count").is_some() || attr(&call.body, "for_each").is_some() {
-                    notes.push(format!(
-                        "`{child}` uses `count` or `for_each`; it is read as one instance"
-                    ));
-                }
-                queue.push((child, join(&dir, &call.source), Some((path.clone(), i))));
-            }
-        }
-        instances.insert(path, Instance { dir, caller });
-    }
-    let world = World {
+    read_tree(
+        files,
+        "",
+        root_dir,
+        &mut Vec::new(),
+        &mut configs,
+        &mut BTreeSet::new(),
+    )?;
+    let mut world = World {
         root_dir: root_dir.to_string(),
         configs,
-        instances,
+        instances: BTreeMap::from([(
+            String::new(),
+            Instance {
+                dir: root_dir.to_string(),
+                caller: None,
+            },
+        )]),
         vars: RefCell::default(),
         locals: RefCell::default(),
         outputs: RefCell::default(),
         resources: RefCell::default(),
         busy: RefCell::default(),
-        notes: RefCell::new(notes),
+        notes: RefCell::default(),
     };
+    // Module instances, one level at a time: a call's `count` or `for_each` is evaluated in
+    // its caller's scope, which may need the outputs of the caller's other calls.
+    let mut frontier = vec![String::new()];
+    while !frontier.is_empty() {
+        let mut next = Vec::new();
+        for path in &frontier {
+            let Some(dir) = world.instances.get(path).map(|i| i.dir.clone()) else {
+                continue;
+            };
+            let Some(config) = world.configs.get(&dir) else {
+                continue;
+            };
+            let scope = world.scope(path);
+            for (i, call) in config.calls.iter().enumerate() {
+                let child = scope.absolute(&format!("module.{}", call.name));
+                if !is_local(&call.source) {
+                    scope.note(format!(
+                        "`{child}` comes from `{}`, which is not a local folder; its resources are not read",
+                        call.source
+                    ));
+                    continue;
+                }
+                let child_dir = join(&dir, &call.source);
+                for (key, binding) in scope.expand(&call.body, &child) {
+                    next.push((
+                        format!("{child}{key}"),
+                        Instance {
+                            dir: child_dir.clone(),
+                            caller: Some((path.clone(), i, binding)),
+                        },
+                    ));
+                }
+            }
+        }
+        // Values computed before these instances existed may have missed their outputs.
+        world.vars.borrow_mut().clear();
+        world.locals.borrow_mut().clear();
+        world.outputs.borrow_mut().clear();
+        world.resources.borrow_mut().clear();
+        frontier = next.iter().map(|(p, _)| p.clone()).collect();
+        world.instances.extend(next);
+    }
+    let world = world;
     let mut resources = Vec::new();
     for (path, instance) in &world.instances {
         let Some(config) = world.configs.get(&instance.dir) else {
@@ -348,7 +447,7 @@ pub fn read(files: &Files, root_dir: &str, origin: Origin) -> Result<Inventory> 
         };
         let scope = world.scope(path);
         for rc in &config.resources {
-            for (key, binding) in scope.expand(rc) {
+            for (key, binding) in scope.expand(&rc.body, &scope.absolute(&rc.local_address())) {
                 let values = world.resource_value(path, rc, &key, &binding);
                 resources.push(Resource {
                     module: path.clone(),
@@ -484,13 +583,17 @@ impl World {
             return BTreeMap::new();
         };
         let mut vars = BTreeMap::new();
-        let call = instance.caller.as_ref().and_then(|(caller, i)| {
+        let call = instance.caller.as_ref().and_then(|(caller, i, binding)| {
             let dir = &self.instances.get(caller)?.dir;
-            Some((caller, self.config(dir)?.calls.get(*i)?))
+            Some((caller, self.config(dir)?.calls.get(*i)?, binding))
         });
         for (name, default) in &config.variables {
-            let passed = call.and_then(|(caller, call)| {
-                attr(&call.body, name).map(|e| self.scope(caller).eval(e))
+            let passed = call.and_then(|(caller, call, binding)| {
+                attr(&call.body, name).map(|e| {
+                    let mut scope = self.scope(caller);
+                    scope.binding = binding.clone();
+                    scope.eval(e)
+                })
             });
             let value = passed
                 .or_else(|| default.as_ref().map(|d| self.scope(path).eval(d)))
@@ -586,9 +689,10 @@ impl Scope<'_> {
         }
     }
 
-    /// The instances `count` or `for_each` make of a resource, with their keys.
-    fn expand(&self, rc: &ResConfig) -> Vec<(String, Binding)> {
-        if let Some(count) = attr(&rc.body, "count") {
+    /// The instances `count` or `for_each` make of a resource or module call (`address`, for
+    /// notes), with their keys.
+    fn expand(&self, body: &Body, address: &str) -> Vec<(String, Binding)> {
+        if let Some(count) = attr(body, "count") {
             return match self.eval(count).as_f64() {
                 Some(n) => (0..n.max(0.0) as i64)
                     .map(|i| {
@@ -603,8 +707,7 @@ impl Scope<'_> {
                     .collect(),
                 None => {
                     self.note(format!(
-                        "the `count` of `{}` is known only after apply; read as one instance",
-                        self.absolute(&rc.local_address())
+                        "the `count` of `{address}` is known only after apply; read as one instance"
                     ));
                     vec![(
                         "[0]".to_string(),
@@ -616,7 +719,7 @@ impl Scope<'_> {
                 }
             };
         }
-        if let Some(for_each) = attr(&rc.body, "for_each") {
+        if let Some(for_each) = attr(body, "for_each") {
             return match self.eval(for_each) {
                 Val::Object(map) => map
                     .into_iter()
@@ -645,8 +748,7 @@ impl Scope<'_> {
                     .collect(),
                 _ => {
                     self.note(format!(
-                        "the `for_each` of `{}` is known only after apply; read as one instance",
-                        self.absolute(&rc.local_address())
+                        "the `for_each` of `{address}` is known only after apply; read as one instance"
                     ));
                     vec![(
                         "[\"?\"]".to_string(),
@@ -857,13 +959,31 @@ impl Scope<'_> {
                 Some("workspace") => Val::String("default".into()),
                 _ => Val::unknown(),
             },
-            "module" => match (attr_at(0), attr_at(1)) {
-                (Some(call), Some(output)) => {
-                    let child = self.absolute(&format!("module.{call}"));
-                    self.apply(self.world.output(&child, output), &ops[2..])
+            "module" => {
+                let Some(call) = attr_at(0) else {
+                    return Val::unknown();
+                };
+                let child = self.absolute(&format!("module.{call}"));
+                // `module.x[0].out` or `module.x["k"].out` for a call with `count`/`for_each`.
+                let (instance, rest) = match ops.get(1) {
+                    Some(TraversalOperator::Index(e)) => match self.eval(e) {
+                        Val::Number(n) => (format!("{child}[{}]", n as i64), &ops[2..]),
+                        Val::String(k) => (
+                            format!("{child}[{}]", serde_json::Value::String(k)),
+                            &ops[2..],
+                        ),
+                        _ => return Val::unknown(),
+                    },
+                    Some(TraversalOperator::LegacyIndex(n)) => (format!("{child}[{n}]"), &ops[2..]),
+                    _ => (child, &ops[1..]),
+                };
+                match rest.first() {
+                    Some(TraversalOperator::GetAttr(output)) => {
+                        self.apply(self.world.output(&instance, output.as_str()), &rest[1..])
+                    }
+                    _ => Val::unknown(),
                 }
-                _ => Val::unknown(),
-            },
+            }
             "data" => match (attr_at(0), attr_at(1)) {
                 (Some(kind), Some(name)) => self.resource_ref(Mode::Data, kind, name, &ops[2..]),
                 _ => Val::unknown(),
@@ -908,7 +1028,7 @@ impl Scope<'_> {
                         each: None,
                     }
                 } else {
-                    let all = self.expand(rc);
+                    let all = self.expand(&rc.body, &self.absolute(&rc.local_address()));
                     match all.into_iter().find(|(k, _)| *k == key) {
                         Some((_, b)) => b,
                         None => return Val::Null,
@@ -1393,6 +1513,145 @@ resource "aws_dynamodb_contributor_insights" "this" {
             inv.resources[1].get("name"),
             Some(&Val::String("shop-prod-users".into()))
         );
+    }
+
+    const TRACED_MODULE: &str = r#"
+variable "mode" { default = "Active" }
+variable "name" { default = "f" }
+resource "aws_lambda_function" "this" {
+  function_name = var.name
+  tracing_config {
+    mode = var.mode
+  }
+}
+output "name" { value = aws_lambda_function.this.function_name }
+"#;
+
+    fn addresses(inv: &Inventory) -> Vec<String> {
+        inv.resources.iter().map(Resource::address).collect()
+    }
+
+    #[test]
+    fn count_and_for_each_on_module_calls_make_keyed_instances() {
+        let inv = read_root(&[
+            (
+                "root/main.tf",
+                r#"
+locals { names = { a = "PassThrough", b = "Active" } }
+module "none" {
+  source = "../m"
+  count  = 0
+  mode   = "PassThrough"
+}
+module "two" {
+  source = "../m"
+  count  = 2
+  name   = "two-${count.index}"
+}
+module "each" {
+  source   = "../m"
+  for_each = local.names
+  name     = each.key
+  mode     = each.value
+}
+resource "aws_sqs_queue" "q" {
+  name = module.two[1].name
+}
+"#,
+            ),
+            ("m/main.tf", TRACED_MODULE),
+        ]);
+        assert_eq!(
+            addresses(&inv),
+            [
+                "aws_sqs_queue.q",
+                "module.each[\"a\"].aws_lambda_function.this",
+                "module.each[\"b\"].aws_lambda_function.this",
+                "module.two[0].aws_lambda_function.this",
+                "module.two[1].aws_lambda_function.this",
+            ]
+        );
+        let get = |a: &str| {
+            inv.resources
+                .iter()
+                .find(|r| r.address() == a)
+                .unwrap_or_else(|| panic!("no {a}"))
+        };
+        assert_eq!(
+            get("module.each[\"a\"].aws_lambda_function.this").path(&["tracing_config", "mode"]),
+            Some(&Val::String("PassThrough".into()))
+        );
+        assert_eq!(
+            get("module.two[1].aws_lambda_function.this").get("function_name"),
+            Some(&Val::String("two-1".into()))
+        );
+        assert_eq!(
+            get("aws_sqs_queue.q").get("name"),
+            Some(&Val::String("two-1".into()))
+        );
+        assert!(inv.notes.is_empty(), "{:?}", inv.notes);
+    }
+
+    #[test]
+    fn an_unknown_module_count_is_read_as_one_instance_and_said() {
+        let inv = read_root(&[
+            (
+                "root/main.tf",
+                r#"
+variable "enabled" { type = bool }
+module "f" {
+  source = "../m"
+  count  = var.enabled ? 1 : 0
+}
+"#,
+            ),
+            ("m/main.tf", TRACED_MODULE),
+        ]);
+        assert_eq!(addresses(&inv), ["module.f[0].aws_lambda_function.this"]);
+        assert_eq!(
+            inv.notes,
+            ["the `count` of `module.f` is known only after apply; read as one instance"]
+        );
+    }
+
+    #[test]
+    fn a_module_that_calls_itself_is_refused() {
+        let err = |files: &[(&str, &str)]| {
+            read(&memory(files), "root", Origin::Hcl("root".into()))
+                .err()
+                .map(|e| format!("{e:#}"))
+                .unwrap_or_default()
+        };
+        let call = |to: &str| format!("module \"next\" {{\n  source = \"{to}\"\n}}\n");
+        let own = err(&[("root/main.tf", &call("../m")), ("m/main.tf", &call("./"))]);
+        assert!(
+            own.starts_with(
+                "m/main.tf:1: `module.next.module.next` calls `./`, a module that is already calling it (`m` → `m`)"
+            ),
+            "{own}"
+        );
+        let mutual = err(&[
+            ("root/main.tf", &call("../a")),
+            ("a/main.tf", &call("../b")),
+            ("b/main.tf", &call("../a")),
+        ]);
+        assert!(
+            mutual.starts_with("b/main.tf:1: `module.next.module.next.module.next` calls `../a`")
+                && mutual.contains("(`a` → `b` → `a`)"),
+            "{mutual}"
+        );
+        // A chain deeper than the cap is refused too, without a cycle.
+        let mut files: Vec<(String, String)> = vec![("root/main.tf".into(), call("../m0"))];
+        for i in 0..40 {
+            files.push((format!("m{i}/main.tf"), call(&format!("../m{}", i + 1))));
+        }
+        files.push(("m40/main.tf".into(), "locals {}\n".into()));
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let deep = err(&files);
+        assert!(deep.contains("nests modules more than 32 deep"), "{deep}");
     }
 
     #[test]

@@ -404,7 +404,8 @@ impl<'a> Builder<'a> {
             .module
             .strip_prefix("module.")
             .filter(|m| !m.contains(".module."))
-            .and_then(|m| self.inv.call(m))
+            // A call with `count` or `for_each`: `function_payment[0]` is made by `function_payment`.
+            .and_then(|m| self.inv.call(m.split('[').next().unwrap_or(m)))
             .and_then(|c| c.location.clone())
             .or_else(|| r.location.clone());
         self.components.push(Component {

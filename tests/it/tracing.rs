@@ -372,6 +372,96 @@ fn an_override_file_is_refused_rather_than_read_as_an_ordinary_file() {
     );
 }
 
+/// Prod's root with a copy of the payment call, untraced, named `function_spare` and
+/// with `meta` (e.g. `count = 0`) added.
+fn with_spare_call(t: &Test, meta: &str) {
+    let root = "environments/prod/main.tf";
+    let text = std::fs::read_to_string(t.path().join(root)).expect("root");
+    let at = text
+        .find("module \"function_payment\" {")
+        .expect("payment call");
+    let end = at + text[at..].find("\n}\n").expect("end of call") + 3;
+    let spare = text[at..end]
+        .replacen("function_payment", "function_spare", 1)
+        .replacen("e-com67-prod-payment", "e-com67-prod-spare", 1)
+        .replacen(
+            "tracing_mode                   = \"Active\"",
+            "tracing_mode                   = \"PassThrough\"",
+            1,
+        )
+        .replacen("{\n", &format!("{{\n  {meta}\n"), 1);
+    std::fs::write(t.path().join(root), format!("{text}\n{spare}")).expect("write root");
+}
+
+#[test]
+fn count_and_for_each_on_a_module_call_decide_its_instances() {
+    let t = rendered();
+    with_spare_call(&t, "count = 0");
+    let t = t.args(["tracing", "--env", "prod", "--format", "json"]);
+    let out = t.run();
+    // Terraform creates nothing for `count = 0`, so there is nothing untraced.
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let doc = json(&out);
+    let names: Vec<&str> = doc["environments"][0]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("spare")), "{names:?}");
+
+    let t = rendered();
+    with_spare_call(&t, "for_each = toset([\"eu\", \"us\"])");
+    let t = t.args(["tracing", "--env", "prod", "--format", "json"]);
+    let out = t.run();
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    let doc = json(&out);
+    let env = &doc["environments"][0];
+    for key in ["eu", "us"] {
+        let spare = component(env, "function", &format!("spare[\"{key}\"]"));
+        assert_eq!(feature(spare, "lambda_mode"), "PassThrough");
+        assert_eq!(
+            spare["address"],
+            format!("module.function_spare[\"{key}\"].aws_lambda_function.this")
+        );
+    }
+    assert!(
+        out.stderr
+            .contains("function `spare[\"eu\"]` is not traced"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_module_that_calls_itself_is_refused_with_its_location() {
+    let t = rendered();
+    let module = "modules/function/main.tf";
+    let text = std::fs::read_to_string(t.path().join(module)).expect("module");
+    let line = text.lines().count() + 2;
+    std::fs::write(
+        t.path().join(module),
+        format!("{text}\nmodule \"again\" {{\n  source = \"./\"\n}}\n"),
+    )
+    .expect("write module");
+    let t = t.args(["tracing", "--env", "prod"]);
+    let out = t.run();
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .starts_with(&format!("stackform: error: {module}:{line}: `module.")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "a module that is already calling it (`modules/function` → `modules/function`)"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn a_hand_edited_module_without_the_xray_statement_is_a_broken_trace() {
     let t = rendered();
@@ -937,10 +1027,11 @@ fn a_binary_plan_needs_terraform_and_non_json_is_explained() {
         .args(["tracing", "--plan", "plan.txt"]);
     let out = t.run();
     assert_eq!(out.status, 1);
+    // A note about the missing stack.toml may come first.
     assert!(
-        out.stderr.starts_with(
+        out.stderr.lines().any(|l| l.starts_with(
             "stackform: error: cannot read the plan `plan.txt`: it is not one JSON document"
-        ),
+        )),
         "{}",
         out.stderr
     );
