@@ -25,7 +25,7 @@ pub enum Command {
     Init(InitArgs),
     /// Run terraform init, plan and show; save the plan and print its summary
     Plan(PlanArgs),
-    /// Apply exactly the saved plan of an environment
+    /// Apply exactly the saved plan of an environment or a Terraform root
     Apply(ApplyArgs),
     /// Summarise any Terraform plan for people, pull requests and pipelines
     Summary(SummaryArgs),
@@ -56,7 +56,7 @@ pub struct GenArgs {
     #[command(flatten)]
     pub stack: StackArg,
     /// Directory that holds modules/ and environments/
-    #[arg(long, value_name = "DIR", default_value = ".")]
+    #[arg(long, visible_alias = "dir", value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
     /// Write nothing; show a diff of every stale, missing or orphaned file and exit 1 if any
     #[arg(long, conflicts_with = "force")]

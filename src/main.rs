@@ -19,7 +19,19 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn run() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `plan` exits 2 for "changes", so a mistyped flag must not exit 2 as clap does.
+            let _ = e.print();
+            return Ok(match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(1),
+            });
+        }
+    };
     match &cli.command {
         Command::Gen(args) => commands::generate::run(args),
         Command::Validate(args) => commands::validate::run(args),

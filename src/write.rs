@@ -25,6 +25,17 @@ pub fn atomic_write(path: &Path, contents: &str) -> Result<()> {
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
     tmp.write_all(contents.as_bytes())?;
+    // Temporary files are created owner-only; generated files are ordinary, shared files
+    // (a replaced file keeps its mode).
+    let mode = std::fs::metadata(path).map_or(0o644, |m| {
+        use std::os::unix::fs::PermissionsExt;
+        m.permissions().mode()
+    });
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path)
         .with_context(|| format!("cannot replace `{}`", path.display()))?;

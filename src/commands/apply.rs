@@ -34,11 +34,23 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
         (None, None) => bail!("give `--env ENV` or `--dir ROOT`"),
     };
     if !target.root.is_dir() {
+        let mut known: Vec<String> = std::fs::read_dir("environments")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| format!("`{}`", e.file_name().to_string_lossy()))
+            .collect();
+        known.sort();
         bail!(
-            "`{}` does not exist; run `stackform gen --env {}`, then `{}`",
+            "`{}` does not exist{}; run `stackform gen --env ENV` and `stackform plan --env ENV` \
+             first, from the folder that holds `stack.toml`",
             target.root.display(),
-            target.label,
-            target.plan_command()
+            if known.is_empty() {
+                String::new()
+            } else {
+                format!(" (environments here: {})", known.join(", "))
+            }
         );
     }
     let store = Store::open(&cwd, &target.store_name)?;
@@ -58,15 +70,29 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
+    // Found (and its version compared) before asking: typing `prod` only to learn terraform
+    // is missing, or cannot read the plan, helps nobody.
+    let bin = binary::find(
+        args.terraform.terraform_bin.as_deref(),
+        &cwd.join(store::BASE),
+    )?;
+    if !meta.terraform.is_empty() && meta.terraform != bin.banner {
+        bail!(
+            "the saved plan of `{}` was made by {} but `{}` is {}; terraform applies plans only \
+             with the version that made them: use that version (`--terraform-bin`), or run `{}` \
+             with this one",
+            target.label,
+            meta.terraform,
+            bin.path.display(),
+            bin.banner,
+            target.plan_command()
+        );
+    }
     print!("{}", summary.render(Format::Text));
     if !args.yes {
         confirm(&target)?;
     }
 
-    let bin = binary::find(
-        args.terraform.terraform_bin.as_deref(),
-        &cwd.join(store::BASE),
-    )?;
     let plan_file = store.plan_path().display().to_string();
     let backend_config: Vec<std::path::PathBuf> = meta
         .backend_config
@@ -150,10 +176,7 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
                 if e.step != "apply" {
                     eprint!("{}", log_block(&target, &e));
                 }
-                eprintln!(
-                    "stackform: error: {}",
-                    e.explain(&target, e.step == "apply")
-                );
+                eprintln!("stackform: error: {}", e.explain_apply(&target));
                 Ok(e.exit_code())
             }
         }
@@ -165,11 +188,12 @@ fn check_saved_plan(store: &Store, target: &Target) -> Result<(Meta, Summary)> {
     let plan = target.plan_command();
     let apply = target.apply_command();
     let Some(meta) = store.read_meta()? else {
+        let here = std::env::current_dir().unwrap_or_default();
         bail!(
-            "no saved plan for `{}` (nothing in `{}/{}/`); run `{plan}`, review it, then `{apply}`",
+            "no saved plan for `{}` (nothing in `{}`); plans are kept where `stackform plan` ran: \
+             run this from there, or run `{plan}`, review it, then `{apply}`",
             target.label,
-            store::BASE,
-            target.store_name
+            here.join(store::BASE).join(&target.store_name).display()
         );
     };
     if let Some(at) = &meta.applied_at {

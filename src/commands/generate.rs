@@ -48,9 +48,14 @@ fn prepare(stack: Option<&Path>, env: Option<&str>) -> Result<Option<Rendered>> 
         }
         None => Selection::All,
     };
-    let header_source = Path::new(&source.name)
-        .file_name()
-        .map_or_else(|| source.name.clone(), |n| n.to_string_lossy().into_owned());
+    // Generated headers name a file; the built-in model is `stack.toml` once written out.
+    let header_source = if source.name == super::BUILT_IN {
+        "stack.toml".to_string()
+    } else {
+        Path::new(&source.name)
+            .file_name()
+            .map_or_else(|| source.name.clone(), |n| n.to_string_lossy().into_owned())
+    };
     let files = render(&model, &selection, &header_source);
     let owned = match &selection {
         Selection::All => vec!["modules".to_string(), "environments".to_string()],
@@ -122,6 +127,11 @@ pub fn run(args: &GenArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let changes = write::compare(&args.out, &files, &owned, args.force)?;
+    let command = if args.out == Path::new(".") {
+        command
+    } else {
+        format!("{command} --out {}", args.out.display())
+    };
 
     if args.check {
         if changes.changes.is_empty() {
@@ -129,12 +139,26 @@ pub fn run(args: &GenArgs) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         print!("{}", write::diff(&changes));
+        let n = changes.changes.len();
         eprintln!(
-            "stackform: {} of {} generated files differ from {}; run `{command}` to update them",
-            changes.changes.len(),
-            files.len(),
-            source.name
+            "stackform: {n} generated file{} differ{} from {} (stale, missing or no longer generated); run `{command}` to update {}",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" },
+            source.name,
+            if n == 1 { "it" } else { "them" },
         );
+        if !changes.conflicts.is_empty() {
+            eprintln!(
+                "stackform: {} of them {} edited by hand or not generated, which `gen` refuses to overwrite: move the edits into {}, or add `--force` to discard them",
+                changes.conflicts.len(),
+                if changes.conflicts.len() == 1 {
+                    "was"
+                } else {
+                    "were"
+                },
+                source.name
+            );
+        }
         return Ok(ExitCode::from(1));
     }
 

@@ -16,8 +16,13 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
     }
     crate::write::atomic_write(&args.stack, DEFAULT_STACK)
         .with_context(|| format!("cannot write `{}`", args.stack.display()))?;
+    let render = if args.stack == std::path::Path::new("stack.toml") {
+        "stackform gen --all".to_string()
+    } else {
+        format!("stackform gen --all --stack {}", args.stack.display())
+    };
     println!(
-        "wrote {} (the E-Com67 model); render it with `stackform gen --all`",
+        "wrote {} (the E-Com67 model); render it with `{render}`",
         args.stack.display()
     );
     Ok(ExitCode::SUCCESS)

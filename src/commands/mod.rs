@@ -16,6 +16,9 @@ use anyhow::{Context, Result};
 
 use crate::model::{self, DEFAULT_STACK, Model};
 
+/// How messages name the model when no stack file was found.
+pub const BUILT_IN: &str = "the built-in E-Com67 model";
+
 /// A stack model and where it came from.
 pub struct Source {
     pub text: String,
@@ -42,10 +45,15 @@ pub fn read_stack(path: Option<&Path>) -> Result<Source> {
                 name: p.display().to_string(),
             })
         }
-        None => Ok(Source {
-            text: DEFAULT_STACK.to_string(),
-            name: "stack.toml".to_string(),
-        }),
+        None => {
+            eprintln!(
+                "stackform: note: no `stack.toml` here; using the built-in E-Com67 model (`stackform init` writes it out for editing)"
+            );
+            Ok(Source {
+                text: DEFAULT_STACK.to_string(),
+                name: BUILT_IN.to_string(),
+            })
+        }
     }
 }
 

@@ -93,6 +93,24 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
 /// The roots to plan, after checking generated ones are up to date. `None` when the model
 /// has problems (already printed).
 fn targets(args: &PlanArgs, cwd: &Path) -> Result<Option<Vec<Target>>> {
+    if args.dir.is_none()
+        && args.stack.stack.is_none()
+        && !cwd.join("stack.toml").exists()
+        && !cwd.join("environments").is_dir()
+        && let Some(project) = cwd
+            .ancestors()
+            .skip(1)
+            .find(|d| d.join("stack.toml").is_file() || d.join("environments").is_dir())
+    {
+        // From a subfolder the built-in model would be compared with nothing and `gen` would
+        // be suggested, writing a second tree there.
+        bail!(
+            "`{}` is inside the stackform project in `{}`; run `stackform plan` there (or use \
+             `--dir ROOT`)",
+            cwd.display(),
+            project.display()
+        );
+    }
     match (&args.env, args.all, &args.dir) {
         (Some(env), _, _) => {
             let mut target = Target::env(env)?;

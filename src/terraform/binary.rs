@@ -138,7 +138,16 @@ fn cached_banner(path: &Path, cache_dir: &Path) -> Result<String> {
         modified_ns,
         banner,
     };
-    if let Ok(text) = std::fs::read(&cache)
+    // A version manager's shim (tfenv, asdf, mise) is a script whose size and time stay the
+    // same when it switches versions: never trust a cached answer for one.
+    let script = std::fs::File::open(path)
+        .and_then(|mut f| {
+            let mut head = [0u8; 2];
+            std::io::Read::read_exact(&mut f, &mut head).map(|()| head == *b"#!")
+        })
+        .unwrap_or(false);
+    if !script
+        && let Ok(text) = std::fs::read(&cache)
         && let Ok(entry) = serde_json::from_slice::<CacheEntry>(&text)
         && entry == key(entry.banner.clone())
     {
@@ -152,7 +161,9 @@ fn cached_banner(path: &Path, cache_dir: &Path) -> Result<String> {
         .with_context(|| format!("cannot run `{} version`", path.display()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let banner = stdout.lines().next().unwrap_or_default().trim().to_string();
-    if out.status.success() && parse_banner(&banner).is_some() {
+    let usable =
+        parse_banner(&banner).is_some_and(|(flavour, version)| supported(flavour, version));
+    if out.status.success() && usable && !script {
         // A cache that cannot be written only costs time on the next run.
         let _ = serde_json::to_vec(&key(banner.clone()))
             .map_err(anyhow::Error::from)

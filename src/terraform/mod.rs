@@ -70,8 +70,9 @@ pub fn state_lock(log: &[String]) -> Option<StateLock> {
 }
 
 impl StateLock {
-    /// What to tell the user: whose lock, and how to wait or unlock.
-    pub fn explain(&self, label: &str, root: &str, retry: &str) -> String {
+    /// What to tell the user: whose lock, and how to wait or unlock. `applying` is set for
+    /// `stackform apply`, whose saved plan goes stale once the lock holder applies.
+    pub fn explain(&self, label: &str, root: &str, retry: &str, applying: bool) -> String {
         let mut held = Vec::new();
         if !self.path.is_empty() {
             held.push(format!("`{}`", self.path));
@@ -93,10 +94,16 @@ impl StateLock {
         } else {
             self.id.clone()
         };
+        let wait = if applying {
+            "let that run finish, then plan again (its changes make this saved plan stale)"
+                .to_string()
+        } else {
+            format!("wait for it with `{retry} --lock-timeout 10m`")
+        };
         format!(
-            "the state of `{label}` is locked by another terraform run (lock `{id}`{}{}); wait \
-             for it with `{retry} --lock-timeout 10m`, or, if that run is dead, release the lock \
-             with `terraform -chdir={root} force-unlock {id}` and run `{retry}` again",
+            "the state of `{label}` is locked by another terraform run (lock `{id}`{}{}); {wait}, \
+             or, if that run is dead, release the lock with `terraform -chdir={root} force-unlock \
+             {id}` and run `{retry}` again",
             if held.is_empty() { "" } else { ": " },
             held.join(", ")
         )
@@ -135,8 +142,14 @@ Terraform acquires a state lock to protect the state from being written"
         assert_eq!(lock.id, "2f9a7c1e-1111-2222-3333-444455556666");
         assert_eq!(lock.path, "state/dev/terraform.tfstate");
         assert_eq!(lock.who, "ci@runner-7");
-        let text = lock.explain("dev", "environments/dev", "stackform apply --env dev");
+        let text = lock.explain("dev", "environments/dev", "stackform apply --env dev", true);
         assert!(text.contains("operation `Apply`"), "{text}");
+        assert!(text.contains("then plan again"), "{text}");
+        let text = lock.explain("dev", "environments/dev", "stackform plan --env dev", false);
+        assert!(
+            text.contains("`stackform plan --env dev --lock-timeout 10m`"),
+            "{text}"
+        );
         assert!(
             text.contains("force-unlock 2f9a7c1e-1111-2222-3333-444455556666"),
             "{text}"

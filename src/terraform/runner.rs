@@ -106,8 +106,18 @@ pub async fn run(
     });
 
     let mut rx = interrupts.rx.clone();
-    let mut seen = *rx.borrow_and_update();
+    // The caller starts a step only when no interrupt is pending, so one that is counted by
+    // now arrived while terraform was starting: forward it at once rather than lose it.
+    let mut seen = 0;
     let mut interrupted = 0;
+    let pending = *rx.borrow_and_update();
+    if pending > seen {
+        seen = pending;
+        interrupted = 1;
+        if let Some(pid) = pid {
+            let _ = kill_process(pid, Signal::INT);
+        }
+    }
     let mut log = Vec::new();
     let mut lines_open = true;
     let mut signals_open = true;

@@ -66,7 +66,7 @@ impl StepError {
     }
 
     /// What happened and what to run, for `target` (`applying` says whether the state may
-    /// have been written).
+    /// have been written). For `stackform apply`, see [`StepError::explain_apply`].
     pub fn explain(&self, target: &Target, applying: bool) -> String {
         let step = self.step;
         let label = &target.label;
@@ -111,7 +111,7 @@ impl StepError {
                 } else {
                     replan.clone()
                 };
-                lock.explain(label, &target.root_shown(), &retry)
+                lock.explain(label, &target.root_shown(), &retry, applying)
             }
             Failure::Stale => format!(
                 "terraform says the saved plan of `{label}` is stale: the state changed after it \
@@ -138,7 +138,35 @@ impl StepError {
                     )
                 }
             }
+            // Setup (the run lock, the saved-plan folder) is not a terraform step.
+            Failure::Other(e) if step == "setup" => format!("{e:#}"),
             Failure::Other(e) => format!("`{step}` of `{label}`: {e:#}"),
+        }
+    }
+}
+
+impl StepError {
+    /// What happened and what to run when a step of `stackform apply` failed: before the
+    /// `apply` step itself nothing was applied and the saved plan is still good.
+    pub fn explain_apply(&self, target: &Target) -> String {
+        if self.step == "apply" {
+            return self.explain(target, true);
+        }
+        let step = self.step;
+        let label = &target.label;
+        let retry = target.apply_command();
+        match &self.failure {
+            Failure::InterruptedBefore | Failure::Interrupted { .. } => format!(
+                "interrupted during `{step}` of `{label}`, before anything was applied; the \
+                 saved plan is kept; run `{retry}` again"
+            ),
+            Failure::Locked(_) | Failure::Stale | Failure::Other(_) => self.explain(target, true),
+            Failure::Exit(code) => format!(
+                "`terraform {step}` failed for `{label}` ({}, terraform's errors are above) \
+                 before anything was applied; the saved plan is kept; fix the cause and run \
+                 `{retry}` again",
+                code.map_or_else(|| "ended by a signal".to_string(), |c| format!("exit {c}"))
+            ),
         }
     }
 }
@@ -230,7 +258,8 @@ pub fn parse_lock_timeout(text: &str) -> Result<String> {
     let d = humantime::parse_duration(text).with_context(|| {
         format!("`--lock-timeout {text}` is not a duration; write it like `30s`, `5m` or `1h`")
     })?;
-    Ok(format!("{}s", d.as_secs()))
+    // Milliseconds, so that `500ms` or `1.5s` are not cut to whole seconds.
+    Ok(format!("{}ms", d.as_millis()))
 }
 
 /// `--backend-config` files, checked and made absolute (terraform runs in the root).

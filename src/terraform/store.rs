@@ -62,6 +62,15 @@ impl Store {
         let dir = base.join(BASE).join(name);
         private_dir(&base.join(BASE))?;
         private_dir(&dir)?;
+        // Saved plans hold secrets in clear text: keep them out of any repository, not only
+        // one whose .gitignore already names `.stackform/`.
+        let ignore = base.join(BASE).join(".gitignore");
+        if !ignore.exists() {
+            write_private(
+                &ignore,
+                b"# Saved plans hold secrets in clear text; never commit them.\n*\n",
+            )?;
+        }
         // Files carried in from elsewhere (a CI artifact keeps no modes) are narrowed too.
         for file in [PLAN_FILE, JSON_FILE, META_FILE] {
             let path = dir.join(file);
@@ -216,6 +225,7 @@ pub fn name_for_dir(dir: &Path, cwd: &Path) -> Result<String> {
             vec![file_name(&abs), hash[..8].to_string()]
         }
     };
+    let mut lossy = false;
     let name = parts
         .iter()
         .map(|p| {
@@ -224,6 +234,7 @@ pub fn name_for_dir(dir: &Path, cwd: &Path) -> Result<String> {
                     if c.is_ascii_alphanumeric() || "_.".contains(c) {
                         c
                     } else {
+                        lossy = true;
                         '_'
                     }
                 })
@@ -231,6 +242,14 @@ pub fn name_for_dir(dir: &Path, cwd: &Path) -> Result<String> {
         })
         .collect::<Vec<_>>()
         .join("-");
+    // `infra-demo` and `infra_demo` would share a folder (and one's plan could be applied to
+    // the other): a name that lost characters carries a hash of the real path.
+    let name = if lossy {
+        let hash = sha256_hex(parts.join("/").as_bytes());
+        format!("{name}-{}", &hash[..8])
+    } else {
+        name
+    };
     Ok(format!("dir-{name}"))
 }
 
@@ -247,10 +266,18 @@ mod tests {
     fn dir_names_are_relative_to_the_working_directory() {
         let cwd = tempfile::tempdir().expect("test setup");
         std::fs::create_dir_all(cwd.path().join("infra/my demo")).expect("test setup");
-        assert_eq!(
-            name_for_dir(&cwd.path().join("infra/my demo"), cwd.path()).expect("test setup"),
-            "dir-infra-my_demo"
-        );
+        let name = name_for_dir(&cwd.path().join("infra/my demo"), cwd.path()).expect("test setup");
+        assert!(name.starts_with("dir-infra-my_demo-"), "{name}");
+        assert_eq!(name.len(), "dir-infra-my_demo-".len() + 8, "{name}");
+        // Names that differ only in characters a folder name cannot keep stay apart.
+        for dir in ["infra-demo", "infra_demo"] {
+            std::fs::create_dir_all(cwd.path().join(dir)).expect("test setup");
+        }
+        let dashed = name_for_dir(&cwd.path().join("infra-demo"), cwd.path()).expect("test setup");
+        let underscored =
+            name_for_dir(&cwd.path().join("infra_demo"), cwd.path()).expect("test setup");
+        assert_eq!(underscored, "dir-infra_demo");
+        assert_ne!(dashed, underscored);
         let other = tempfile::tempdir().expect("test setup");
         let name = name_for_dir(other.path(), cwd.path()).expect("test setup");
         assert!(name.starts_with("dir-"), "{name}");

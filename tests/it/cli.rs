@@ -218,8 +218,15 @@ fn an_unknown_environment_lists_the_known_ones() {
     let out = Test::new().args(["gen", "--env", "qa"]).run();
     assert_eq!(out.status, 1);
     assert!(
+        out.stderr.contains(
+            "unknown environment `qa`; the built-in E-Com67 model declares `dev`, `staging`, `prod`"
+        ),
+        "{}",
         out.stderr
-            .contains("unknown environment `qa`; stack.toml declares `dev`, `staging`, `prod`"),
+    );
+    assert!(
+        out.stderr
+            .contains("note: no `stack.toml` here; using the built-in E-Com67 model"),
         "{}",
         out.stderr
     );
@@ -462,4 +469,72 @@ fn a_closed_pipe_ends_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
+
+#[test]
+fn generated_files_are_ordinary_shared_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Test::new().args(["gen", "--env", "dev"]);
+    assert_eq!(t.run().status, 0);
+    let mode = |p: &str| {
+        std::fs::metadata(t.path().join(p))
+            .expect("generated file")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("environments/dev/main.tf"), 0o644);
+    // A file the user made group-writable keeps its mode when regenerated.
+    let main = t.path().join("environments/dev/main.tf");
+    std::fs::set_permissions(&main, std::fs::Permissions::from_mode(0o664)).expect("chmod");
+    let before = std::fs::read_to_string(&main).expect("read");
+    let stack = edited(
+        "memory = 256\ntimeout = 10\nreserved_concurrency = 50\ntables = { products = \"read-write\" }",
+        "memory = 384\ntimeout = 10\nreserved_concurrency = 50\ntables = { products = \"read-write\" }",
+    );
+    std::fs::write(t.path().join("stack.toml"), stack).expect("write");
+    assert_eq!(t.run().status, 0);
+    assert_ne!(
+        std::fs::read_to_string(&main).expect("read"),
+        before,
+        "main.tf was rewritten"
+    );
+    assert_eq!(mode("environments/dev/main.tf"), 0o664);
+}
+
+#[test]
+fn usage_errors_exit_1_not_2_which_plan_uses_for_changes() {
+    let out = Test::new()
+        .args(["plan", "--dir", ".", "--formt", "markdown"])
+        .run();
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("a similar argument exists: '--format'"),
+        "{}",
+        out.stderr
+    );
+    let help = Test::new().args(["gen", "--help"]).run();
+    assert_eq!(help.status, 0);
+}
+
+#[test]
+fn plan_from_a_subfolder_of_the_project_points_at_the_project() {
+    let t = Test::new()
+        .file("stack.toml", &default_stack())
+        .file("infra/notes.md", "notes\n");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackform"))
+        .args(["plan", "--env", "dev"])
+        .current_dir(t.path().join("infra"))
+        .output()
+        .expect("run stackform");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is inside the stackform project in"),
+        "{stderr}"
+    );
+    assert!(
+        !t.path().join("infra/environments").exists(),
+        "nothing written in the subfolder"
+    );
 }
