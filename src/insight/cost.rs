@@ -149,7 +149,7 @@ pub fn estimate(m: &Matrix, volumes: &[(String, String, i64)]) -> Cost {
 }
 
 /// The rule X-Ray applies first: lowest priority number, then name.
-fn first_rule<'a>(
+pub fn first_rule<'a>(
     rules: &'a [SamplingRule],
     service: &str,
     http: Option<(&str, &str)>,

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::cost::first_rule;
 use super::inventory::{Inventory, Resource};
 use super::value::Val;
 use crate::render::function::XRAY_ACTIONS;
@@ -1158,7 +1159,7 @@ fn cells_from_links(m: &mut Matrix) {
             } else if !configured(c) {
                 Cell::new("-", Status::Off)
             } else {
-                sampling_cell(m, c)
+                sampling_cell(m, i)
             };
             cells.push((Feature::Sampling, cell));
             let groups = m
@@ -1184,7 +1185,11 @@ fn cells_from_links(m: &mut Matrix) {
     }
 }
 
-fn sampling_cell(m: &Matrix, c: &Component) -> Cell {
+/// The rules that apply to a component, broken when a rule X-Ray applies first (lowest
+/// priority number wins) samples nothing: for a stage, the first match of each of its routes;
+/// for anything else, the first rule for its service.
+fn sampling_cell(m: &Matrix, i: usize) -> Cell {
+    let c = &m.components[i];
     let Some(service) = c.aws_name.as_deref() else {
         return Cell::new("unknown", Status::Unknown);
     };
@@ -1203,14 +1208,42 @@ fn sampling_cell(m: &Matrix, c: &Component) -> Cell {
         // X-Ray's own default rule applies when no rule matches.
         return Cell::new("x-ray default", Status::Info);
     }
+    let deciding: Vec<&SamplingRule> = if c.kind == Kind::Stage {
+        let routes: Vec<&Route> = m.routes.iter().filter(|r| r.stage == Some(i)).collect();
+        if routes.is_empty() {
+            applying.clone()
+        } else {
+            routes
+                .iter()
+                .filter_map(|r| first_rule(&m.rules, service, Some((&r.method, &r.path))))
+                .collect()
+        }
+    } else {
+        first_rule(&m.rules, service, None).into_iter().collect()
+    };
     let names: Vec<&str> = applying.iter().map(|r| r.name.as_str()).collect();
-    if applying.iter().all(|r| r.samples_nothing) {
+    let dead: Vec<&str> = applying
+        .iter()
+        .filter(|r| r.samples_nothing && deciding.iter().any(|d| d.name == r.name))
+        .map(|r| r.name.as_str())
+        .collect();
+    if dead.is_empty() {
+        Cell::new(names.join(", "), Status::Ok)
+    } else if dead == names {
         Cell::new(
             format!("{} (samples nothing)", names.join(", ")),
             Status::Broken,
         )
     } else {
-        Cell::new(names.join(", "), Status::Ok)
+        let dead: Vec<String> = dead.iter().map(|n| format!("`{n}`")).collect();
+        Cell::new(
+            format!(
+                "{} ({} matches first and samples nothing)",
+                names.join(", "),
+                dead.join(", ")
+            ),
+            Status::Broken,
+        )
     }
 }
 

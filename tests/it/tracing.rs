@@ -582,6 +582,64 @@ fn a_sampling_rule_that_samples_nothing_is_a_broken_trace() {
     assert_eq!(rule["samples_nothing"], true);
 }
 
+/// Prod with an extra `*`/`*` sampling rule of the given priority that samples nothing.
+fn prod_with_silent_rule(priority: u32) -> Value {
+    let t = rendered();
+    let module = "modules/tracing/main.tf";
+    let text = std::fs::read_to_string(t.path().join(module)).expect("module");
+    let rule = format!(
+        r#"
+resource "aws_xray_sampling_rule" "silent" {{
+  rule_name      = "${{var.name_prefix}}-silent"
+  priority       = {priority}
+  version        = 1
+  fixed_rate     = 0
+  reservoir_size = 0
+  service_name   = "${{var.name_prefix}}-*"
+  service_type   = "*"
+  host           = "*"
+  http_method    = "*"
+  url_path       = "*"
+  resource_arn   = "*"
+  attributes     = {{}}
+}}
+"#
+    );
+    std::fs::write(t.path().join(module), format!("{text}{rule}")).expect("write module");
+    let out = t
+        .args(["tracing", "--env", "prod", "--format", "json"])
+        .run();
+    json(&out)["environments"][0].clone()
+}
+
+#[test]
+fn the_sampling_column_follows_the_rule_that_matches_first() {
+    let env = prod_with_silent_rule(1);
+    let stage = env["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["kind"] == "stage")
+        .expect("a stage");
+    assert_eq!(
+        stage["features"]["sampling"]["value"],
+        "silent, checkout, default (`silent` matches first and samples nothing)"
+    );
+    assert_eq!(stage["features"]["sampling"]["status"], "broken");
+    let cart = component(&env, "function", "cart");
+    assert_eq!(
+        cart["features"]["sampling"]["value"],
+        "silent, default (`silent` matches first and samples nothing)",
+    );
+    assert_eq!(cart["features"]["sampling"]["status"], "broken");
+
+    // Behind the default rule, which matches everything first, it never decides.
+    let env = prod_with_silent_rule(9500);
+    let cart = component(&env, "function", "cart");
+    assert_eq!(feature(cart, "sampling"), "default, silent");
+    assert_eq!(cart["features"]["sampling"]["status"], "ok");
+}
+
 #[test]
 fn a_fully_traced_fixture_has_no_broken_trace_and_its_cost_follows_the_sampling_rules() {
     let (env, _) = broken("traced");
