@@ -336,6 +336,9 @@ struct Statement {
     allow: bool,
     actions: Vec<String>,
     resources: Val,
+    /// `NotAction` or `NotResource`: what it grants or denies is not worked out, so it makes
+    /// any action it could cover unknown.
+    negated: bool,
 }
 
 fn statements_of_json(text: &str) -> Option<Vec<Statement>> {
@@ -366,6 +369,7 @@ fn statements_of_json(text: &str) -> Option<Vec<Statement>> {
                         .map(Val::String)
                         .collect(),
                 ),
+                negated: !s["NotAction"].is_null() || !s["NotResource"].is_null(),
             })
             .collect(),
     )
@@ -383,6 +387,9 @@ fn statements_of_document(doc: &Resource) -> Vec<Statement> {
                 .map(|a| a.items().iter().filter_map(|i| text(Some(i))).collect())
                 .unwrap_or_default(),
             resources: s.get("resources").cloned().unwrap_or(Val::Null),
+            negated: ["not_actions", "not_resources"]
+                .iter()
+                .any(|k| s.get(k).is_some_and(|v| !matches!(v, Val::Null))),
         })
         .collect()
 }
@@ -533,6 +540,7 @@ impl<'a> Builder<'a> {
                             allow: true,
                             actions: vec!["xray:*".into()],
                             resources: Val::List(vec![Val::String("*".into())]),
+                            negated: false,
                         });
                     }
                     Some(_) => {}
@@ -543,25 +551,64 @@ impl<'a> Builder<'a> {
         (statements, unknown)
     }
 
+    /// Whether the role grants the X-Ray actions: each must be allowed on `*` and not
+    /// denied (an explicit `Deny` wins over any `Allow`). Statements with `NotAction` or
+    /// `NotResource`, and denials on resources only apply knows, make an action unknown.
     fn xray_grant(&self, r: &Resource, key: &str) -> Grant {
-        let (statements, unknown) = self.role_statements(r, key);
-        let missing: Vec<&'static str> = XRAY_ACTIONS
-            .iter()
-            .copied()
-            .filter(|action| {
-                !statements.iter().any(|s| {
-                    s.allow
-                        && s.actions.iter().any(|a| glob(&a.to_lowercase(), &action.to_lowercase()))
-                        // X-Ray takes only `*` as a resource.
-                        && (s.resources.has_unknown()
-                            || s.resources.items().iter().any(|r| r.as_str() == Some("*")))
-                })
-            })
-            .collect();
-        match (missing.is_empty(), unknown) {
-            (true, _) => Grant::All,
-            (false, true) => Grant::Unknown,
-            (false, false) => Grant::Missing(missing),
+        let (statements, unreadable) = self.role_statements(r, key);
+        let names = |s: &Statement, action: &str| {
+            s.actions
+                .iter()
+                .any(|a| glob(&a.to_lowercase(), &action.to_lowercase()))
+        };
+        // X-Ray takes only `*` as a resource.
+        let on_all = |s: &Statement| {
+            s.resources
+                .items()
+                .iter()
+                .any(|r| r.as_str().is_some_and(|p| glob(p, "*")))
+        };
+        let mut missing = Vec::new();
+        let mut unknown = false;
+        let mut denied = false;
+        for action in XRAY_ACTIONS.iter().copied() {
+            let deny = statements.iter().filter(|s| !s.allow);
+            if deny
+                .clone()
+                .any(|s| !s.negated && names(s, action) && on_all(s))
+            {
+                denied = true;
+                missing.push(action);
+                continue;
+            }
+            if deny
+                .clone()
+                .any(|s| s.negated || (names(s, action) && s.resources.has_unknown()))
+            {
+                unknown = true;
+                continue;
+            }
+            let allowed = statements.iter().any(|s| {
+                s.allow
+                    && !s.negated
+                    && names(s, action)
+                    && (s.resources.has_unknown() || on_all(s))
+            });
+            if allowed {
+                continue;
+            }
+            if unreadable || statements.iter().any(|s| s.allow && s.negated) {
+                unknown = true;
+            } else {
+                missing.push(action);
+            }
+        }
+        if denied || (!missing.is_empty() && !unknown) {
+            Grant::Missing(missing)
+        } else if unknown {
+            Grant::Unknown
+        } else {
+            Grant::All
         }
     }
 
@@ -1281,6 +1328,48 @@ mod tests {
     fn resource(kind: &str, name: &str, after: serde_json::Value) -> serde_json::Value {
         json!({"address": format!("{kind}.{name}"), "mode": "managed", "type": kind,
                "name": name, "change": {"actions": ["no-op"], "after": after}})
+    }
+
+    /// The X-Ray IAM cell of a function whose role has exactly `statements`.
+    fn xray_cell(statements: serde_json::Value) -> String {
+        let policy = json!({"Statement": statements});
+        let plan = json!({"resource_changes": [
+            resource("aws_lambda_function", "worker", json!({"function_name": "worker",
+                "role": "arn:aws:iam::1:role/worker", "tracing_config": [{"mode": "Active"}]})),
+            resource("aws_iam_role", "worker", json!({"name": "worker", "arn": "arn:aws:iam::1:role/worker"})),
+            resource("aws_iam_role_policy", "worker", json!({"role": "worker", "policy": policy.to_string()})),
+        ]});
+        let inv = super::super::plan::read(plan.to_string().as_bytes(), "plan")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let m = build(&inv);
+        m.components[0]
+            .cell(Feature::XrayIam)
+            .map(|c| c.value.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_deny_takes_away_what_an_allow_grants_and_not_action_is_unknown() {
+        let allow = json!({"Effect": "Allow", "Action": "xray:*", "Resource": "*"});
+        assert_eq!(xray_cell(json!([allow])), "yes");
+        let deny = json!({"Effect": "Deny", "Action": ["xray:PutTraceSegments"], "Resource": "*"});
+        assert_eq!(
+            xray_cell(json!([allow, deny])),
+            "missing xray:PutTraceSegments"
+        );
+        let deny_all = json!({"Effect": "Deny", "Action": "xray:*", "Resource": "*"});
+        assert_eq!(xray_cell(json!([allow, deny_all])), "no");
+        // A denial of something else takes nothing away.
+        let other = json!({"Effect": "Deny", "Action": "s3:*", "Resource": "*"});
+        assert_eq!(xray_cell(json!([allow, other])), "yes");
+        // What `NotAction` and `NotResource` cover is not worked out.
+        let not_action = json!({"Effect": "Deny", "NotAction": "s3:*", "Resource": "*"});
+        assert_eq!(xray_cell(json!([allow, not_action])), "unknown");
+        let allow_not = json!({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"});
+        assert_eq!(xray_cell(json!([allow_not])), "unknown");
+        let allow_not_resource =
+            json!({"Effect": "Allow", "Action": "xray:*", "NotResource": "arn:aws:s3:::x"});
+        assert_eq!(xray_cell(json!([allow_not_resource])), "unknown");
     }
 
     /// A plan of resources that exist already: every link is by known name or ARN.

@@ -499,6 +499,54 @@ fn a_hand_edited_module_without_the_xray_statement_is_a_broken_trace() {
     );
 }
 
+#[test]
+fn a_deny_in_the_role_policy_takes_the_xray_action_away() {
+    let t = rendered();
+    let deny = "statement {\n    effect    = \"Deny\"\n    actions   = [\"xray:PutTraceSegments\"]\n    resources = [\"*\"]\n  }\n\n  dynamic \"statement\" {";
+    edit(
+        &t,
+        "modules/function/main.tf",
+        "dynamic \"statement\" {",
+        deny,
+    );
+    let t = t.args(["tracing", "--env", "staging", "--format", "json"]);
+    let out = t.run();
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    let doc = json(&out);
+    let env = &doc["environments"][0];
+    assert_eq!(
+        feature(component(env, "function", "payment"), "xray_iam"),
+        "missing xray:PutTraceSegments"
+    );
+    assert!(
+        finding_kinds(env)
+            .iter()
+            .all(|k| k == "missing-xray-permissions"),
+        "{env:#}"
+    );
+
+    // `not_actions` is not worked out: the grant is unknown, not `yes`.
+    let t = rendered();
+    let not = "statement {\n    effect      = \"Deny\"\n    not_actions = [\"s3:GetObject\"]\n    resources   = [\"*\"]\n  }\n\n  dynamic \"statement\" {";
+    edit(
+        &t,
+        "modules/function/main.tf",
+        "dynamic \"statement\" {",
+        not,
+    );
+    let out = t
+        .args(["tracing", "--env", "staging", "--format", "json"])
+        .run();
+    let doc = json(&out);
+    assert_eq!(
+        feature(
+            component(&doc["environments"][0], "function", "payment"),
+            "xray_iam"
+        ),
+        "unknown"
+    );
+}
+
 /// Findings of one environment of the broken-trace fixture, rendered in memory.
 fn broken(env: &str) -> (Value, Output) {
     let t = Test::new().args([
