@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::diff::push_key;
+use super::diff::{Secrets, push_key_masked};
 
 /// The module part of a resource address (`module.a["k"].module.b`), `None` at the root.
 pub fn module_of(address: &str) -> Option<String> {
@@ -81,8 +81,9 @@ pub fn rebuild(
 }
 
 /// `replace_paths` (lists of steps: strings for attributes and map keys, numbers for list
-/// indices) as display paths; steps of other types are skipped rather than failing.
-pub fn replace_paths(raw: Option<&Value>) -> Vec<String> {
+/// indices) as display paths; steps of other types are skipped rather than failing. A step
+/// that is or holds a secret reads `(sensitive)`.
+pub fn replace_paths(raw: Option<&Value>, secrets: &Secrets) -> Vec<String> {
     let Some(Value::Array(paths)) = raw else {
         return Vec::new();
     };
@@ -93,7 +94,7 @@ pub fn replace_paths(raw: Option<&Value>) -> Vec<String> {
             let mut path = String::new();
             for step in steps {
                 match step {
-                    Value::String(s) => push_key(&mut path, s),
+                    Value::String(s) => push_key_masked(&mut path, s, secrets),
                     Value::Number(n) => path.push_str(&format!("[{n}]")),
                     _ => {}
                 }

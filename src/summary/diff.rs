@@ -49,10 +49,19 @@ pub struct AttrChange {
     pub forces_replacement: bool,
 }
 
-/// String values marked sensitive somewhere in the plan.
+/// String values (and object keys of wholly sensitive subtrees) marked sensitive somewhere in
+/// the plan.
 #[derive(Debug, Default)]
 pub struct Secrets {
+    /// Secrets long enough to be matched inside other strings.
     strings: Vec<String>,
+    /// Every secret, short ones too: matched only against whole strings (values, path
+    /// segments, import ids, address keys).
+    exact: std::collections::BTreeSet<String>,
+    /// Object keys of wholly sensitive values (Terraform hides a sensitive map's keys too):
+    /// masked as whole path segments, map keys and values, never inside other strings, since
+    /// most are attribute names such as `token`.
+    keys: std::collections::BTreeSet<String>,
     /// Built by `finish`: one pass over a value finds any of thousands of secrets.
     matcher: Option<aho_corasick::AhoCorasick>,
 }
@@ -79,15 +88,42 @@ impl Secrets {
         }
     }
 
-    /// Records every string in `value` (a whole sensitive value).
+    /// Records every string in `value` (a whole sensitive value), object keys included:
+    /// Terraform hides the keys of a sensitive map as well as its values.
     pub fn collect_all(&mut self, value: &Value) {
         match value {
-            Value::String(s) if s.chars().count() >= MIN_SECRET_CHARS => {
-                self.strings.push(s.clone())
+            Value::String(s) => self.add(s),
+            Value::Object(map) => {
+                for (k, v) in map {
+                    if !self.keys.contains(k.as_str()) {
+                        self.keys.insert(k.clone());
+                    }
+                    self.collect_all(v);
+                }
             }
-            Value::Object(map) => map.values().for_each(|v| self.collect_all(v)),
             Value::Array(items) => items.iter().for_each(|v| self.collect_all(v)),
             _ => {}
+        }
+    }
+
+    /// Records every string literal (keys and values) in raw JSON text, for a sensitive
+    /// value too deep or too broken to parse: masking too much is safe, too little is not.
+    pub fn collect_raw(&mut self, raw: &str) {
+        for literal in string_literals(raw) {
+            self.add(&literal);
+        }
+    }
+
+    /// Records one secret.
+    pub fn add(&mut self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        if s.chars().count() >= MIN_SECRET_CHARS {
+            self.strings.push(s.to_string());
+        }
+        if !self.exact.contains(s) {
+            self.exact.insert(s.to_string());
         }
     }
 
@@ -98,10 +134,17 @@ impl Secrets {
             return;
         }
         // Building fails only past the automaton's size limits; then fall back to scanning.
-        self.matcher = aho_corasick::AhoCorasick::new(&self.strings).ok();
+        self.matcher = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&self.strings)
+            .ok();
     }
 
+    /// Whether `s` is a secret or holds one.
     pub fn hides(&self, s: &str) -> bool {
+        if self.exact.contains(s) || self.keys.contains(s) {
+            return true;
+        }
         match &self.matcher {
             Some(m) => m.is_match(s),
             None => self
@@ -110,6 +153,113 @@ impl Secrets {
                 .any(|secret| s.contains(secret.as_str())),
         }
     }
+
+    /// `s` (a name or address) with every secret in it replaced by `(sensitive)`: all of it
+    /// when it is one, and quoted address keys (`x["k"]`) that are one.
+    pub fn redact(&self, s: &str) -> String {
+        if !self.hides(s) && !s.contains('"') {
+            return s.to_string();
+        }
+        if self.exact.contains(s) {
+            return SENSITIVE.to_string();
+        }
+        let replaced = match &self.matcher {
+            Some(m) => {
+                let mut out = String::with_capacity(s.len());
+                m.replace_all_with(s, &mut out, |_, _, dst| {
+                    dst.push_str(SENSITIVE);
+                    true
+                });
+                out
+            }
+            None => {
+                let mut out = s.to_string();
+                for secret in self.strings.iter().rev() {
+                    out = out.replace(secret.as_str(), SENSITIVE);
+                }
+                out
+            }
+        };
+        // Quoted keys in addresses (`x["k"]`) may be short secrets matched only whole.
+        redact_quoted(&replaced, self)
+    }
+}
+
+const SENSITIVE: &str = "(sensitive)";
+
+/// Replaces quoted strings (`"..."`) in `s` that are secrets by `"(sensitive)"`.
+fn redact_quoted(s: &str, secrets: &Secrets) -> String {
+    if !s.contains('"') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find('"') {
+        out.push_str(&rest[..=start]);
+        let after = &rest[start + 1..];
+        let mut end = None;
+        let mut escaped = false;
+        for (i, c) in after.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    end = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else {
+            out.push_str(after);
+            return out;
+        };
+        let inner = &after[..end];
+        let text: String =
+            serde_json::from_str(&format!("\"{inner}\"")).unwrap_or_else(|_| inner.to_string());
+        if secrets.exact.contains(&text) || secrets.keys.contains(&text) {
+            out.push_str(SENSITIVE);
+        } else {
+            out.push_str(inner);
+        }
+        out.push('"');
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every string literal (object keys and values) in raw JSON text, unescaped; malformed
+/// escapes are kept as written. Never fails and never recurses, whatever the depth.
+pub fn string_literals(raw: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        let mut escaped = false;
+        while j < bytes.len() {
+            match bytes[j] {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => break,
+                _ => {}
+            }
+            j += 1;
+        }
+        let inner = &raw[start..j.min(raw.len())];
+        match serde_json::from_str::<String>(&format!("\"{inner}\"")) {
+            Ok(s) => out.push(s),
+            Err(_) => out.push(inner.to_string()),
+        }
+        i = j + 1;
+    }
+    out
 }
 
 /// The five parallel trees of a change, at one path.
@@ -167,17 +317,16 @@ impl<'v> Sides<'v> {
         s
     }
 
+    /// The before value; masked where either side is marked sensitive, as Terraform does.
     pub fn before_shown(&self, secrets: &Secrets) -> Shown {
-        shown(self.before, self.before_sensitive, &NULL, secrets)
+        let marks = union(self.before_sensitive, self.after_sensitive);
+        shown(self.before, &marks, &NULL, secrets)
     }
 
+    /// The after value; masked where either side is marked sensitive, as Terraform does.
     pub fn after_shown(&self, secrets: &Secrets) -> Shown {
-        shown(
-            self.after,
-            self.after_sensitive,
-            self.after_unknown,
-            secrets,
-        )
+        let marks = union(self.before_sensitive, self.after_sensitive);
+        shown(self.after, &marks, self.after_unknown, secrets)
     }
 }
 
@@ -186,6 +335,33 @@ impl<'v> Sides<'v> {
 pub enum PathStep<'p> {
     Key(&'p str),
     Index(usize),
+}
+
+/// The marks of both sides together: `true` wherever either is.
+fn union(a: &Value, b: &Value) -> Value {
+    if is_true(a) || is_true(b) {
+        return Value::Bool(true);
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut out = x.clone();
+            for (k, v) in y {
+                let merged = union(x.get(k).unwrap_or(&NULL), v);
+                out.insert(k.clone(), merged);
+            }
+            Value::Object(out)
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            let n = x.len().max(y.len());
+            Value::Array(
+                (0..n)
+                    .map(|i| union(x.get(i).unwrap_or(&NULL), y.get(i).unwrap_or(&NULL)))
+                    .collect(),
+            )
+        }
+        (Value::Object(_) | Value::Array(_), _) => a.clone(),
+        _ => b.clone(),
+    }
 }
 
 pub fn is_true(marker: &Value) -> bool {
@@ -238,12 +414,17 @@ fn walk(out: &mut Vec<AttrChange>, path: &mut String, s: Sides<'_>, secrets: &Se
         return;
     }
     if is_true(s.before_sensitive) || is_true(s.after_sensitive) {
-        // Compare without showing: either the value or its marking changed.
+        // Compare without showing: either the value or its marking changed. Like Terraform,
+        // a value sensitive on either side is hidden on both.
         if before != after || s.before_sensitive != s.after_sensitive {
+            let mask = |v: Option<&Value>| match v {
+                None => Shown::Absent,
+                Some(_) => Shown::Sensitive,
+            };
             out.push(AttrChange {
                 path: display_path(path),
-                before: s.before_shown(secrets),
-                after: s.after_shown(secrets),
+                before: mask(before),
+                after: mask(after),
                 forces_replacement: false,
             });
         }
@@ -285,7 +466,7 @@ fn walk(out: &mut Vec<AttrChange>, path: &mut String, s: Sides<'_>, secrets: &Se
         keys.dedup();
         for k in keys {
             let len = path.len();
-            push_key(path, k);
+            push_key_masked(path, k, secrets);
             walk(out, path, s.key(k), secrets);
             path.truncate(len);
         }
@@ -337,6 +518,18 @@ pub fn push_key(path: &mut String, key: &str) {
         path.push('[');
         path.push_str(&Value::String(key.to_string()).to_string());
         path.push(']');
+    }
+}
+
+/// `push_key`, but a key that is or holds a secret becomes `(sensitive)`.
+pub fn push_key_masked(path: &mut String, key: &str, secrets: &Secrets) {
+    if secrets.hides(key) {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(SENSITIVE);
+    } else {
+        push_key(path, key);
     }
 }
 
@@ -402,7 +595,11 @@ fn render(out: &mut String, v: &Value, sensitive: &Value, unknown: &Value, secre
                 if i > 0 {
                     out.push_str(", ");
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
+                if secrets.hides(k) {
+                    out.push_str(SENSITIVE);
+                } else {
+                    out.push_str(&Value::String(k.clone()).to_string());
+                }
                 out.push_str(": ");
                 render(
                     out,

@@ -129,12 +129,10 @@ pub fn explain(text: &[u8], err: &serde_json::Error) -> anyhow::Error {
         );
     }
     if err.classify() == serde_json::error::Category::Data {
-        // serde's message quotes the offending value, which may be a secret: keep only what
-        // was expected and where.
-        let text = err.to_string();
-        let expected = text
-            .split_once(", expected ")
-            .map(|(_, rest)| rest.split(" at line ").next().unwrap_or(rest).to_string());
+        // serde's message quotes the offending value, which may be a secret (and may itself
+        // hold ", expected "): keep only where, and what was expected when it is one of the
+        // phrases our own types write.
+        let expected = expected_type(&err.to_string());
         return match expected {
             Some(what) => anyhow::anyhow!(
                 "it is not a valid plan document: the value at line {} column {} has the wrong \
@@ -150,7 +148,52 @@ pub fn explain(text: &[u8], err: &serde_json::Error) -> anyhow::Error {
             ),
         };
     }
-    anyhow::anyhow!("it is not a valid plan document: {err}")
+    if err.classify() == serde_json::error::Category::Syntax {
+        // Syntax messages name only what was expected and where, never the input.
+        return anyhow::anyhow!("it is not a valid plan document: {err}");
+    }
+    anyhow::anyhow!(
+        "it is not a valid plan document (line {} column {})",
+        err.line(),
+        err.column()
+    )
+}
+
+/// The type serde expected, when the message ends in one of the fixed phrases the plan's
+/// types use; never any part of the input.
+fn expected_type(message: &str) -> Option<&'static str> {
+    const KNOWN: &[&str] = &[
+        "a string",
+        "a borrowed string",
+        "a sequence",
+        "a map",
+        "a boolean",
+        "a number",
+        "any valid JSON value",
+    ];
+    let head = message.rsplit_once(" at line ").map_or(message, |(h, _)| h);
+    KNOWN
+        .iter()
+        .find(|k| head.ends_with(&format!(", expected {k}")))
+        .copied()
+        .or_else(|| {
+            let (_, what) = head.rsplit_once(", expected struct ")?;
+            let known = [
+                "PlanDoc",
+                "ResourceChangeDoc",
+                "ChangeDoc",
+                "ValuesDoc",
+                "StateDoc",
+            ]
+            .into_iter()
+            .chain([
+                "OutputValueDoc",
+                "ConfigDoc",
+                "ConfigModuleDoc",
+                "VariableDoc",
+            ]);
+            known.into_iter().find(|k| *k == what).map(|_| "an object")
+        })
 }
 
 /// One-based line and column (in characters) of byte offset `at`.

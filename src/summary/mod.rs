@@ -355,7 +355,7 @@ impl Summary {
                 (sides.before_shown(&secrets), sides.after_shown(&secrets))
             };
             s.outputs.push(OutputChange {
-                name: name.as_str().to_string(),
+                name: secrets.redact(name.as_str()),
                 action: Action::from_actions(&actions),
                 before,
                 after,
@@ -577,8 +577,17 @@ fn parse_sides(ch: &ChangeDoc<'_>) -> ParsedSides {
         before: plan::parse(ch.before),
         after: plan::parse(ch.after),
         after_unknown: plan::parse(ch.after_unknown).unwrap_or(Value::Null),
-        before_sensitive: plan::parse(ch.before_sensitive).unwrap_or(Value::Null),
-        after_sensitive: plan::parse(ch.after_sensitive).unwrap_or(Value::Null),
+        before_sensitive: parse_marker(ch.before_sensitive),
+        after_sensitive: parse_marker(ch.after_sensitive),
+    }
+}
+
+/// A sensitivity marker; one that marks something but cannot be read marks everything.
+fn parse_marker(raw: Option<plan::Raw<'_>>) -> Value {
+    match plan::parse(raw) {
+        Some(v) => v,
+        None if plan::marks_anything(raw) => Value::Bool(true),
+        None => Value::Null,
     }
 }
 
@@ -600,8 +609,8 @@ fn parse_changed_sides(ch: &ChangeDoc<'_>, keep: &[&str]) -> ParsedSides {
         before: None,
         after: None,
         after_unknown: plan::parse(ch.after_unknown).unwrap_or(Value::Null),
-        before_sensitive: plan::parse(ch.before_sensitive).unwrap_or(Value::Null),
-        after_sensitive: plan::parse(ch.after_sensitive).unwrap_or(Value::Null),
+        before_sensitive: parse_marker(ch.before_sensitive),
+        after_sensitive: parse_marker(ch.after_sensitive),
     };
     let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
     let unknown_keys = sides
@@ -640,21 +649,22 @@ fn entry(
     secrets: &Secrets,
     assess: bool,
 ) -> (ResourceChange, Vec<Risk>) {
-    let s = |t: &Option<plan::Text<'_>>| t.as_ref().map(|t| t.as_str().to_string());
+    // Every string shown comes from the plan, so each goes through the secret check.
+    let s = |t: &Option<plan::Text<'_>>| t.as_ref().map(|t| secrets.redact(t.as_str()));
     let kind = s(&rc.kind).unwrap_or_default();
     let name = s(&rc.name).unwrap_or_default();
     let mode = s(&rc.mode).unwrap_or_else(|| "managed".to_string());
     let address = s(&rc.address).unwrap_or_else(|| {
-        address::rebuild(
+        secrets.redact(&address::rebuild(
             rc.module_address.as_ref().map(|m| m.as_str()),
             Some(mode.as_str()),
             &kind,
             &name,
             rc.index.map(|i| i.get()),
-        )
+        ))
     });
     let module = match &rc.module_address {
-        Some(m) if !m.as_str().is_empty() => Some(m.as_str().to_string()),
+        Some(m) if !m.as_str().is_empty() => Some(secrets.redact(m.as_str())),
         Some(_) => None,
         None => address::module_of(&address),
     };
@@ -669,12 +679,15 @@ fn entry(
     let import = ch.and_then(|c| plan::parse(c.importing)).and_then(|v| {
         let obj = v.as_object()?;
         Some(match obj.get("id").and_then(Value::as_str) {
+            Some(id) if secrets.hides(id) => Import::Id(Shown::Sensitive.to_string()),
             Some(id) => Import::Id(id.to_string()),
             None => Import::Identity,
         })
     });
-    let replace_paths =
-        address::replace_paths(ch.and_then(|c| plan::parse(c.replace_paths)).as_ref());
+    let replace_paths = address::replace_paths(
+        ch.and_then(|c| plan::parse(c.replace_paths)).as_ref(),
+        secrets,
+    );
     let mut entry = ResourceChange {
         previous_address: s(&rc.previous_address).filter(|p| *p != address),
         address,
@@ -683,7 +696,7 @@ fn entry(
         kind,
         name,
         action,
-        actions: actions.iter().map(|a| a.to_string()).collect(),
+        actions: actions.iter().map(|a| secrets.redact(a)).collect(),
         reason: s(&rc.action_reason),
         replace_paths,
         import,
@@ -752,6 +765,8 @@ fn collect_secrets(doc: &PlanDoc<'_>, sensitive_outputs: &BTreeSet<String>) -> S
                 continue;
             }
             let Some(m) = plan::parse(marker) else {
+                // A marker too deep (or too odd) to read: all of the value may be secret.
+                collect_raw(&mut secrets, value);
                 continue;
             };
             // Parse only the marked top-level attributes: the rest cannot hold a secret.
@@ -763,17 +778,11 @@ fn collect_secrets(doc: &PlanDoc<'_>, sensitive_outputs: &BTreeSet<String>) -> S
                         .iter()
                         .filter(|(_, mark)| mark.to_string().contains("true"))
                     {
-                        let field = fields.get(&plan::Text(k.as_str().into()));
-                        if let Some(v) = plan::parse(field.copied()) {
-                            secrets.collect(&v, mark);
-                        }
+                        let field = fields.get(&plan::Text(k.as_str().into())).copied();
+                        collect_marked(&mut secrets, field, mark);
                     }
                 }
-                _ => {
-                    if let Some(v) = plan::parse(value) {
-                        secrets.collect(&v, &m);
-                    }
-                }
+                _ => collect_marked(&mut secrets, value, &m),
             }
         }
     }
@@ -783,13 +792,13 @@ fn collect_secrets(doc: &PlanDoc<'_>, sensitive_outputs: &BTreeSet<String>) -> S
             (ch.before, ch.before_sensitive),
             (ch.after, ch.after_sensitive),
         ] {
-            let Some(v) = plan::parse(value) else {
-                continue;
-            };
             if whole {
-                secrets.collect_all(&v);
-            } else if let Some(m) = plan::parse(marker) {
-                secrets.collect(&v, &m);
+                collect_marked(&mut secrets, value, &Value::Bool(true));
+            } else if plan::marks_anything(marker) {
+                match plan::parse(marker) {
+                    Some(m) => collect_marked(&mut secrets, value, &m),
+                    None => collect_raw(&mut secrets, value),
+                }
             }
         }
     }
@@ -806,11 +815,28 @@ fn collect_secrets(doc: &PlanDoc<'_>, sensitive_outputs: &BTreeSet<String>) -> S
             .variables
             .as_ref()
             .and_then(|vars| vars.get(name))
-            .and_then(|v| plan::parse(v.value));
-        if let Some(v) = value {
-            secrets.collect_all(&v);
-        }
+            .and_then(|v| v.value);
+        collect_marked(&mut secrets, value, &Value::Bool(true));
     }
     secrets.finish();
     secrets
+}
+
+/// Collects the secrets `marker` marks in a raw value; fails closed: a value that cannot be
+/// parsed (deeper than serde_json's 128 levels, say) gives every string literal in its text.
+fn collect_marked(secrets: &mut Secrets, value: Option<plan::Raw<'_>>, marker: &Value) {
+    let Some(raw) = value else {
+        return;
+    };
+    match serde_json::from_str::<Value>(raw.get()) {
+        Ok(v) => secrets.collect(&v, marker),
+        Err(_) => secrets.collect_raw(raw.get()),
+    }
+}
+
+/// Every string literal of a raw value is a secret (its marks could not be read).
+fn collect_raw(secrets: &mut Secrets, value: Option<plan::Raw<'_>>) {
+    if let Some(raw) = value {
+        secrets.collect_raw(raw.get());
+    }
 }

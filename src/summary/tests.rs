@@ -915,3 +915,142 @@ fn the_tracing_policy_turns_untraced_changes_into_regressions() {
         found[0].detail
     );
 }
+
+/// `{"d": {"d": ... leaf ...}}`, `depth` levels deep.
+fn nest(depth: usize, leaf: Value) -> Value {
+    (0..depth).fold(leaf, |v, _| json!({ "d": v }))
+}
+
+#[test]
+fn secrets_in_map_keys_paths_replace_paths_import_ids_and_addresses_are_masked() {
+    // A sensitive map copied into an unmarked one (as `tags` into `tags_all`), its key used in
+    // `replace_paths`, an import id and an address key that equal secrets.
+    let mut c = change(
+        "x.y[\"K3y-S3cret\"]",
+        "x",
+        &["update"],
+        json!({"tags": {}, "tags_all": {}, "m": {}, "pw": "Imp0rt-S3cret"}),
+        json!({
+            "tags": {"K3y-S3cret": "v", "Q": "Va1ue-S3cret"},
+            "tags_all": {"K3y-S3cret": "v", "Q": "Va1ue-S3cret"},
+            "m": {"K3y-S3cret": 1},
+            "list": [{"K3y-S3cret": 2}],
+            "pw": "Imp0rt-S3cret",
+        }),
+    );
+    c["change"]["before_sensitive"] = json!({"tags": true, "pw": true});
+    c["change"]["after_sensitive"] = json!({"tags": true, "pw": true});
+    c["change"]["replace_paths"] = json!([["m", "K3y-S3cret"], ["tags_all", "Q"]]);
+    c["change"]["importing"] = json!({"id": "Imp0rt-S3cret"});
+    c["previous_address"] = json!("x.y[\"Q\"]");
+    let s = summary(&doc(json!([c])));
+    for out in all_formats(&s) {
+        assert!(!out.contains("S3cret"), "{out}");
+        assert!(!out.contains("\"Q\""), "{out}");
+    }
+    let paths: Vec<&str> = s.resources[0]
+        .attributes
+        .iter()
+        .map(|a| a.path.as_str())
+        .collect();
+    assert!(paths.contains(&"tags_all.(sensitive)"), "{paths:?}");
+    assert!(paths.contains(&"m.(sensitive)"), "{paths:?}");
+    assert_eq!(
+        s.resources[0].replace_paths,
+        ["m.(sensitive)", "tags_all.(sensitive)"]
+    );
+    assert_eq!(s.resources[0].address, "x.y[\"(sensitive)\"]");
+    assert_eq!(
+        s.resources[0].import,
+        Some(Import::Id("(sensitive)".to_string()))
+    );
+}
+
+#[test]
+fn a_value_sensitive_on_either_side_is_hidden_on_both() {
+    let mut c = change(
+        "x.y",
+        "x",
+        &["update"],
+        json!({"password": "OldPassw0rd!", "n": {"k": "0ldNested!"}}),
+        json!({"password": "NewPassw0rd!", "n": {"k": "NewNested!"}}),
+    );
+    c["change"]["after_sensitive"] = json!({"password": true});
+    c["change"]["before_sensitive"] = json!({"n": {"k": true}});
+    let mut plan: Value = serde_json::from_slice(&doc(json!([c]))).unwrap_or_default();
+    plan["output_changes"] = json!({
+        "o": {"actions": ["update"], "before": "0ldOutput!", "after": "NewOutput!",
+              "before_sensitive": false, "after_sensitive": true},
+        "p": {"actions": ["update"], "before": {"a": "0ldInner!"}, "after": {"a": "NewInner!"},
+              "before_sensitive": {}, "after_sensitive": {"a": true}},
+    });
+    let s = summary(plan.to_string().as_bytes());
+    for out in all_formats(&s) {
+        for old in ["0ld", "Old"] {
+            assert!(!out.contains(old), "{out}");
+        }
+    }
+    let text = s.render(Format::Text);
+    assert!(
+        text.contains("password = (sensitive) -> (sensitive)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn secrets_too_deep_to_parse_are_still_collected() {
+    // serde_json stops at 128 levels; the marked value is 130 deep, its copy is not.
+    let mut c = change(
+        "x.y",
+        "x",
+        &["update"],
+        json!({"input": nest(130, json!("D33p-0ld-S3cret")), "output": "D33p-0ld-S3cret"}),
+        json!({"input": nest(130, json!("D33p-New-S3cret")), "output": "D33p-New-S3cret"}),
+    );
+    c["change"]["before_sensitive"] = json!({"input": true});
+    c["change"]["after_sensitive"] = json!({"input": true});
+    // A marker too deep to read, over a shallow copy.
+    let mut d = change(
+        "x.z",
+        "x",
+        &["update"],
+        json!({"v": nest(130, json!("D33p-Mark-0ld")), "w": "D33p-Mark-0ld"}),
+        json!({"v": nest(130, json!("D33p-Mark-New")), "w": "D33p-Mark-New"}),
+    );
+    d["change"]["before_sensitive"] = json!({"v": nest(130, json!(true))});
+    d["change"]["after_sensitive"] = json!({"v": nest(130, json!(true))});
+    let s = summary(&doc(json!([c, d])));
+    assert!(!s.resources.is_empty());
+    for out in all_formats(&s) {
+        assert!(!out.contains("D33p"), "{out}");
+    }
+}
+
+#[test]
+fn string_literals_are_found_at_any_depth_with_escapes() {
+    let raw = format!(
+        "{}{{\"k\\\"ey\": \"v\\u00e9\", \"n\": 1}}{}",
+        "[".repeat(300),
+        "]".repeat(300)
+    );
+    assert_eq!(diff::string_literals(&raw), ["k\"ey", "vé", "n"]);
+}
+
+#[test]
+fn type_errors_never_quote_the_input() {
+    for bad in [
+        json!({"format_version": "1.2", "resource_changes": [{"change": {"actions": "x, expected Typ3-S3cret"}}]}),
+        json!({"format_version": "1.2", "resource_changes": [{"address": ["Typ3-S3cret\", expected a sequence"]}]}),
+        json!({"format_version": "1.2", "resource_changes": "Typ3-S3cret"}),
+    ] {
+        let e = error(bad.to_string().as_bytes());
+        assert!(!e.contains("S3cret"), "{e}");
+        assert!(e.contains("line 1 column"), "{e}");
+    }
+    let e = error(
+        json!({"format_version": "1.2", "resource_changes": [{"change": {"actions": "x, expected a string"}}]})
+            .to_string()
+            .as_bytes(),
+    );
+    assert!(e.contains("(expected a sequence)"), "{e}");
+}

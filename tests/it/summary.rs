@@ -498,10 +498,92 @@ fn secrets_in_a_stored_plan_never_appear() {
     let plan = fixture("stackform__risks.json");
     for format in ["text", "markdown", "json"] {
         let out = summary([plan.to_string_lossy().as_ref(), "--format", format]).run();
+        assert_eq!(out.status, 0, "{}", out.stderr);
         for s in ["sk_live", "SECRET"] {
-            assert!(!out.stdout.contains(s), "{s} in {format}:\n{}", out.stdout);
+            assert!(
+                !out.stdout.contains(s) && !out.stderr.contains(s),
+                "{s} in {format}:\n{}",
+                out.whole()
+            );
         }
     }
+}
+
+/// `{"d": {"d": ... leaf ...}}`, `depth` levels deep.
+fn nest(depth: usize, leaf: Value) -> Value {
+    (0..depth).fold(leaf, |v, _| serde_json::json!({ "d": v }))
+}
+
+#[test]
+fn secrets_in_keys_paths_ids_sensitivity_changes_and_deep_values_never_appear() {
+    use serde_json::json;
+    let plan = json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            {
+                "address": "aws_x.a[\"Addr-S3cret\"]", "mode": "managed", "type": "aws_x", "name": "a",
+                "change": {
+                    "actions": ["update"],
+                    "before": {"tags": {}, "tags_all": {}, "password": "OldPassw0rd-S3cret", "m": {}},
+                    "after": {
+                        "tags": {"Key-S3cret": "v"}, "tags_all": {"Key-S3cret": "v"},
+                        "password": "NewPassw0rd-S3cret", "m": {"Key-S3cret": 1},
+                    },
+                    "after_unknown": {},
+                    "before_sensitive": {},
+                    "after_sensitive": {"tags": true, "password": true},
+                    "replace_paths": [["m", "Key-S3cret"]],
+                    "importing": {"id": "NewPassw0rd-S3cret"},
+                },
+            },
+            {
+                "address": "aws_x.b", "mode": "managed", "type": "aws_x", "name": "b",
+                "change": {
+                    "actions": ["update"],
+                    "before": {"input": nest(130, json!("Deep0ld-S3cret")), "output": "Deep0ld-S3cret"},
+                    "after": {"input": nest(130, json!("DeepNew-S3cret")), "output": "DeepNew-S3cret"},
+                    "after_unknown": {},
+                    "before_sensitive": {"input": true},
+                    "after_sensitive": {"input": true},
+                },
+            },
+            {
+                "address": "aws_x.c[\"Addr-S3cret\"]", "mode": "managed", "type": "aws_x", "name": "c",
+                "change": {"actions": ["create"], "before": null, "after": {"k": "Addr-S3cret"},
+                           "after_unknown": {}, "after_sensitive": {"k": true}},
+            },
+        ],
+        "output_changes": {
+            "o": {"actions": ["update"], "before": "0utput-S3cret", "after": "0utput-New",
+                  "before_sensitive": false, "after_sensitive": true},
+        },
+    });
+    let root = tempfile::tempdir().expect("temp dir");
+    std::fs::write(root.path().join("plan.json"), plan.to_string()).expect("write plan");
+    for format in ["text", "markdown", "json"] {
+        let out = summary(["plan.json", "--format", format])
+            .dir(root.path())
+            .run();
+        assert_eq!(out.status, 0, "{}", out.stderr);
+        assert!(
+            !out.stdout.contains("S3cret") && !out.stderr.contains("S3cret"),
+            "{format}:\n{}",
+            out.whole()
+        );
+    }
+    let text = summary(["plan.json"]).dir(root.path()).run().stdout;
+    assert!(
+        text.contains("~ password = (sensitive) -> (sensitive)"),
+        "{text}"
+    );
+    assert!(text.contains("tags_all.(sensitive)"), "{text}");
+    assert!(text.contains("~ o = (sensitive) -> (sensitive)"), "{text}");
+    // A type error never quotes the offending value, even one that mimics serde's message.
+    let bad = r#"{"format_version": "1.2", "resource_changes": [{"change": {"actions": "x, expected Err0r-S3cret"}}]}"#;
+    let out = summary(["-"]).stdin(bad).run();
+    assert_ne!(out.status, 0);
+    assert!(!out.stderr.contains("S3cret"), "{}", out.stderr);
+    assert!(!out.stdout.contains("S3cret"), "{}", out.stdout);
 }
 
 // ---- formats -----------------------------------------------------------------------------
