@@ -851,6 +851,138 @@ proptest! {
     }
 }
 
+/// How one side of a change marks an attribute.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mark {
+    /// Every leaf marked (`{"a": [true]}`): keys stay visible, as in Terraform.
+    Leaves,
+    /// The whole value marked (`true`): its keys are secret too.
+    Whole,
+    /// Not marked on this side: the sensitivity changes between before and after.
+    Unmarked,
+}
+
+/// Secrets at every leaf of `v` (and in every key when `keys`), with a marker marking each
+/// leaf. Keys do not depend on `tag`, so both sides of a change share them.
+fn fill_secrets(v: &Value, tag: &str, keys: bool, n: &mut usize) -> (Value, Value) {
+    match v {
+        Value::Object(m) => {
+            let (mut vals, mut marks) = (serde_json::Map::new(), serde_json::Map::new());
+            for (k, c) in m {
+                let k = if keys {
+                    format!("SECRETK{k}")
+                } else {
+                    k.clone()
+                };
+                let (a, b) = fill_secrets(c, tag, keys, n);
+                vals.insert(k.clone(), a);
+                marks.insert(k, b);
+            }
+            (Value::Object(vals), Value::Object(marks))
+        }
+        Value::Array(items) => {
+            let (vals, marks) = items.iter().map(|c| fill_secrets(c, tag, keys, n)).unzip();
+            (Value::Array(vals), Value::Array(marks))
+        }
+        _ => {
+            *n += 1;
+            (json!(format!("SECRET{tag}{n:04}")), json!(true))
+        }
+    }
+}
+
+/// The first string (key or value) in `v` that starts with `SECRET`.
+fn first_secret(v: &Value) -> Option<String> {
+    diff::string_literals(&v.to_string())
+        .into_iter()
+        .find(|s| s.starts_with("SECRET"))
+}
+
+proptest! {
+    /// Secrets nested up to 200 levels (past serde_json's 128), in map keys, copied into
+    /// unmarked attributes, `replace_paths`, import ids and addresses, and marked on one side
+    /// only, never reach any format or warning.
+    #[test]
+    fn fuzz_secrets_in_keys_copies_deep_values_and_sensitivity_changes_never_appear(
+        shape in any_json(),
+        depth in prop_oneof![0usize..4, 120usize..200],
+        marks in (
+            prop_oneof![Just(Mark::Leaves), Just(Mark::Whole), Just(Mark::Unmarked)],
+            prop_oneof![Just(Mark::Leaves), Just(Mark::Whole), Just(Mark::Unmarked)],
+        ),
+        kind in prop_oneof![Just("aws_lambda_function"), Just("terraform_data")],
+        action in prop_oneof![Just("update"), Just("create"), Just("delete")],
+    ) {
+        let (mut mark_before, mut mark_after) = marks;
+        if mark_before == Mark::Unmarked && mark_after == Mark::Unmarked {
+            mark_after = Mark::Whole;
+        }
+        // Secret keys only where Terraform hides them: under a whole mark on some side.
+        let keys = mark_before == Mark::Whole || mark_after == Mark::Whole;
+        if keys && (mark_before == Mark::Leaves || mark_after == Mark::Leaves) {
+            mark_before = Mark::Whole;
+            mark_after = Mark::Whole;
+        }
+        let shape = json!({"k": nest(depth, json!({"w": shape, "x": "leaf"}))});
+        let (bv, bm) = fill_secrets(&shape, "b", keys, &mut 0);
+        let (av, am) = fill_secrets(&shape, "a", keys, &mut 0);
+        let marker = |mark: Mark, leaves: &Value| match mark {
+            Mark::Leaves => leaves.clone(),
+            Mark::Whole => json!(true),
+            Mark::Unmarked => json!(false),
+        };
+        // Unmarked copies of a marked side's value, as terraform_data.output makes.
+        let copy = if mark_after == Mark::Unmarked { bv.clone() } else { av.clone() };
+        let secret = first_secret(&copy).unwrap_or_default();
+        let side = |v: &Value, mark: Mark, leaves: &Value| {
+            (
+                json!({"tracing_config": [{"mode": "Active"}], "v": v, "v_copy": copy, "tags_all": copy}),
+                json!({"v": marker(mark, leaves), "tracing_config": marker(mark, &json!([{"mode": true}]))}),
+            )
+        };
+        let (before, before_sensitive) = side(&bv, mark_before, &bm);
+        let (after, after_sensitive) = side(&av, mark_after, &am);
+        let (before, after) = match action {
+            "create" => (Value::Null, after),
+            "delete" => (before, Value::Null),
+            _ => (before, after),
+        };
+        let plan = json!({
+            "format_version": "1.2",
+            "resource_changes": [{
+                "address": format!("x.y[{}]", Value::from(secret.as_str())),
+                "previous_address": format!("x.old[{}]", Value::from(secret.as_str())),
+                "mode": "managed", "type": kind, "name": "y",
+                "change": {
+                    "actions": [action],
+                    "before": before, "after": after,
+                    "before_sensitive": before_sensitive, "after_sensitive": after_sensitive,
+                    "after_unknown": {},
+                    "replace_paths": [["v"], ["v_copy", secret], ["tags_all", "k", secret]],
+                    "importing": {"id": secret},
+                },
+            }],
+            "output_changes": {
+                "o": {"actions": ["update"], "before": bv, "after": av},
+                "p": {"actions": ["update"], "before": bv, "after": av,
+                      "before_sensitive": marker(mark_before, &bm),
+                      "after_sensitive": marker(mark_after, &am)},
+            },
+            "planned_values": {"outputs": {"o": {"sensitive": true}}},
+        });
+        let s = Summary::from_json(plan.to_string().as_bytes());
+        prop_assert!(s.is_ok(), "{:?}", s.err());
+        if let Ok(s) = s {
+            for out in all_formats(&s) {
+                prop_assert!(!out.contains("SECRET"), "{}", out);
+            }
+            for w in &s.warnings {
+                prop_assert!(!w.contains("SECRET"), "{}", w);
+            }
+        }
+    }
+}
+
 #[test]
 fn combined_markdown_has_one_table_risks_first_and_a_fold_per_environment() {
     let a = summary(include_bytes!(
