@@ -699,6 +699,8 @@ fn markdown_of_a_5000_resource_plan_stays_under_githubs_limit() {
         .dir(dir.path())
         .run();
     assert_eq!(out.status, 0, "{}", out.stderr);
+    // The documented budget is 60,000 bytes (room for a bot's header under GitHub's limit).
+    assert!(out.stdout.len() <= 60_000, "{} bytes", out.stdout.len());
     assert!(
         out.stdout.chars().count() < 65_536,
         "{} characters",
