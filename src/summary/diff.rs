@@ -50,8 +50,8 @@ pub struct AttrChange {
 }
 
 /// String values (and object keys of wholly sensitive subtrees) marked sensitive somewhere in
-/// the plan.
-#[derive(Debug, Default)]
+/// the plan. Its `Debug` shows counts only.
+#[derive(Default)]
 pub struct Secrets {
     /// Secrets long enough to be matched inside other strings.
     strings: Vec<String>,
@@ -64,6 +64,17 @@ pub struct Secrets {
     keys: std::collections::BTreeSet<String>,
     /// Built by `finish`: one pass over a value finds any of thousands of secrets.
     matcher: Option<aho_corasick::AhoCorasick>,
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Secrets({} values, {} keys)",
+            self.exact.len(),
+            self.keys.len()
+        )
+    }
 }
 
 impl Secrets {

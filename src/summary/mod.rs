@@ -264,6 +264,8 @@ pub struct Summary {
     pub risks: Vec<Risk>,
     /// Things the reader should know that do not stop a summary (unknown actions, newer format).
     pub warnings: Vec<String>,
+    /// The plan's secrets, for masking what is added later (tracing-policy risks).
+    secrets: std::sync::Arc<Secrets>,
     /// Resource changes Terraform would render; decides between `Plan:` and `No changes.`.
     shown: usize,
     action_invocations: usize,
@@ -363,6 +365,7 @@ impl Summary {
         }
         s.risks
             .sort_by(|a, b| (a.class, &a.address).cmp(&(b.class, &b.address)));
+        s.secrets = std::sync::Arc::new(secrets);
         Ok(s)
     }
 
@@ -461,10 +464,14 @@ impl Summary {
     pub fn add_tracing_policy(&mut self, env: &str, plan_json: &[u8]) -> Result<()> {
         for gap in crate::insight::policy::gaps_in_plan(plan_json)? {
             if gap.changed {
+                // Addresses and details come from the plan: they go through the secret check.
                 self.risks.push(Risk {
                     class: RiskClass::TracingRegression,
-                    address: gap.address,
-                    detail: format!("policy requires tracing in `{env}`: {}", gap.detail),
+                    address: self.secrets.redact(&gap.address),
+                    detail: format!(
+                        "policy requires tracing in `{env}`: {}",
+                        self.secrets.redact(&gap.detail)
+                    ),
                 });
             }
         }

@@ -1186,3 +1186,39 @@ fn type_errors_never_quote_the_input() {
     );
     assert!(e.contains("(expected a sequence)"), "{e}");
 }
+
+#[test]
+fn tracing_policy_risks_go_through_the_secret_check() {
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [{
+            "address": "module.function_payment.aws_lambda_function.this[\"Key-S3cret\"]",
+            "module_address": "module.function_payment",
+            "mode": "managed", "type": "aws_lambda_function", "name": "this",
+            "index": "Key-S3cret",
+            "change": {
+                "actions": ["create"],
+                "before": null,
+                "after": {
+                    "function_name": "e-com67-prod-payment",
+                    "tracing_config": [{"mode": "Mode-S3cret"}],
+                    "environment": [{"variables": {"K": "Key-S3cret"}}],
+                },
+                "after_unknown": {},
+                "after_sensitive": {"tracing_config": [{"mode": true}], "environment": true},
+            }
+        }]
+    })
+    .to_string();
+    let mut s = Summary::from_json(plan.as_bytes()).unwrap_or_else(|e| panic!("{e:#}"));
+    s.add_tracing_policy("prod", plan.as_bytes())
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(
+        !s.failing(&[RiskClass::TracingRegression]).is_empty(),
+        "{:?}",
+        s.risks
+    );
+    for out in all_formats(&s) {
+        assert!(!out.contains("S3cret"), "{out}");
+    }
+}
