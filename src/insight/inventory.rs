@@ -140,12 +140,6 @@ impl Inventory {
             .filter(move |r| r.mode == Mode::Managed && r.kind == kind)
     }
 
-    pub fn data<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
-        self.resources
-            .iter()
-            .filter(move |r| r.mode == Mode::Data && r.kind == kind)
-    }
-
     pub fn call(&self, name: &str) -> Option<&ModuleCall> {
         self.calls.iter().find(|c| c.name == name)
     }
