@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::Path;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
@@ -109,7 +109,7 @@ fn declared(model: &crate::model::Model) -> String {
 }
 
 /// The plan's JSON and how to name it; a binary plan file goes through `terraform show -json`
-/// in its own folder (where its providers are installed).
+/// the way `stackform summary` reads one (same binary lookup, same working folder).
 fn read_plan(plan: &str, terraform: &TerraformArgs) -> Result<(Vec<u8>, String)> {
     if plan == "-" {
         let mut bytes = Vec::new();
@@ -122,39 +122,11 @@ fn read_plan(plan: &str, terraform: &TerraformArgs) -> Result<(Vec<u8>, String)>
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read the plan `{}`", path.display()))?;
     let name = format!("`{}`", path.display());
-    if !bytes.starts_with(b"PK\x03\x04") {
+    if !crate::summary::is_binary_plan(&bytes) {
         return Ok((bytes, name));
     }
-    let bin = terraform
-        .terraform_bin
-        .clone()
-        .or_else(|| std::env::var_os("STACKFORM_TERRAFORM").map(Into::into))
-        .unwrap_or_else(|| "terraform".into());
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file = path
-        .file_name()
-        .map_or_else(|| plan.into(), |f| f.to_os_string());
-    let out = Command::new(&bin)
-        .args(["show", "-json", "-no-color"])
-        .arg(&file)
-        .current_dir(dir)
-        .env("TF_IN_AUTOMATION", "1")
-        .output()
-        .with_context(|| {
-            format!(
-                "{name} is a binary plan file and `{}` could not be run to read it; pass `--terraform-bin`, or pass the output of `terraform show -json`",
-                bin.display()
-            )
-        })?;
-    if !out.status.success() {
-        bail!(
-            "`{} show -json` could not read the binary plan {name}: {}",
-            bin.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok((out.stdout, name))
+    let bin = crate::terraform::binary::locate(terraform.terraform_bin.as_deref())
+        .with_context(|| format!("{name} is a binary plan file"))?;
+    let json = crate::summary::show_json(&bin, path)?;
+    Ok((json, name))
 }

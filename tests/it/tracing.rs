@@ -1124,7 +1124,7 @@ fn a_binary_plan_needs_terraform_and_non_json_is_explained() {
     let out = t.run();
     assert_eq!(out.status, 1);
     assert!(
-        out.stderr.contains("`plan.bin` is a binary plan file and `/nonexistent/terraform` could not be run to read it"),
+        out.stderr.contains("`plan.bin` is a binary plan file: `--terraform-bin /nonexistent/terraform` is not an executable file or a command on `PATH`"),
         "{}",
         out.stderr
     );
@@ -1141,6 +1141,35 @@ fn a_binary_plan_needs_terraform_and_non_json_is_explained() {
         "{}",
         out.stderr
     );
+}
+
+/// A binary plan is read as `stackform summary` reads one: `terraform show -json` runs in the
+/// root the plan belongs to (the nearest folder with `.terraform`), not next to the file.
+#[cfg(unix)]
+#[test]
+fn a_binary_plan_is_shown_from_its_root_like_summary_does() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Test::new()
+        .file("root/.terraform/marker", "")
+        .file("root/plans/plan.bin", "PK\u{3}\u{4}not really a zip")
+        .file(
+            "fake-terraform",
+            "#!/bin/sh\nif [ -d .terraform ]; then echo '{\"format_version\":\"1.2\",\"resource_changes\":[]}'; else echo 'no .terraform here' >&2; exit 1; fi\n",
+        );
+    let bin = t.path().join("fake-terraform");
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let t = t.args([
+        "tracing",
+        "--plan",
+        "root/plans/plan.bin",
+        "--terraform-bin",
+        bin.to_str().expect("utf-8 path"),
+        "--format",
+        "json",
+    ]);
+    let out = t.run();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(json(&out)["environments"][0]["source"]["kind"], "plan");
 }
 
 /// Real `terraform plan` documents of rendered roots, made offline.
