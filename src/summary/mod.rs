@@ -658,9 +658,12 @@ fn entry(
 ) -> (ResourceChange, Vec<Risk>) {
     // Every string shown comes from the plan, so each goes through the secret check.
     let s = |t: &Option<plan::Text<'_>>| t.as_ref().map(|t| secrets.redact(t.as_str()));
-    let kind = s(&rc.kind).unwrap_or_default();
+    // Mode and type are Terraform's and the provider's identifiers, and decide counts and
+    // risks: kept as they are.
+    let raw = |t: &Option<plan::Text<'_>>| t.as_ref().map(|t| t.as_str().to_string());
+    let kind = raw(&rc.kind).unwrap_or_default();
     let name = s(&rc.name).unwrap_or_default();
-    let mode = s(&rc.mode).unwrap_or_else(|| "managed".to_string());
+    let mode = raw(&rc.mode).unwrap_or_else(|| "managed".to_string());
     let address = s(&rc.address).unwrap_or_else(|| {
         secrets.redact(&address::rebuild(
             rc.module_address.as_ref().map(|m| m.as_str()),
@@ -703,7 +706,14 @@ fn entry(
         kind,
         name,
         action,
-        actions: actions.iter().map(|a| secrets.redact(a)).collect(),
+        // Known action names are Terraform's words; only unknown ones could hold anything.
+        actions: actions
+            .iter()
+            .map(|a| match action {
+                Action::Unknown => secrets.redact(a),
+                _ => a.to_string(),
+            })
+            .collect(),
         reason: s(&rc.action_reason),
         replace_paths,
         import,

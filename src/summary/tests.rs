@@ -1222,3 +1222,21 @@ fn tracing_policy_risks_go_through_the_secret_check() {
         assert!(!out.contains("S3cret"), "{out}");
     }
 }
+
+#[test]
+fn secrets_that_equal_terraform_words_do_not_change_counts() {
+    let mut c = change(
+        "x.y",
+        "x",
+        &["update"],
+        json!({"p": "managed"}),
+        json!({"p": "delete"}),
+    );
+    c["change"]["before_sensitive"] = json!({"p": true});
+    c["change"]["after_sensitive"] = json!({"p": true});
+    let d = change("x.z", "x", &["delete"], json!({"q": 1}), Value::Null);
+    let s = summary(&doc(json!([c, d])));
+    assert_eq!((s.counts.change, s.counts.destroy), (1, 1));
+    assert_eq!(s.resources[1].mode, "managed");
+    assert_eq!(s.resources[1].actions, ["delete"]);
+}
