@@ -13,8 +13,18 @@ use crate::header::{Existing, inspect};
 use crate::render::RenderedFile;
 
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename, so a
-/// reader sees the old file or the new one, never half of one.
+/// reader sees the old file or the new one, never half of one. Generated files are ordinary,
+/// shared files: mode 0644, or the mode of the file they replace.
 pub fn atomic_write(path: &Path, contents: &str) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode());
+    replace_file(path, contents.as_bytes(), mode, true)
+}
+
+/// The temporary-file-and-rename write behind [`atomic_write`] and the saved plans: `mode` is
+/// set before the rename (temporary files start owner-only), `sync` flushes it to disk first.
+pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -24,19 +34,12 @@ pub fn atomic_write(path: &Path, contents: &str) -> Result<()> {
         .prefix(".stackform-")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
-    tmp.write_all(contents.as_bytes())?;
-    // Temporary files are created owner-only; generated files are ordinary, shared files
-    // (a replaced file keeps its mode).
-    let mode = std::fs::metadata(path).map_or(0o644, |m| {
-        use std::os::unix::fs::PermissionsExt;
-        m.permissions().mode()
-    });
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    if sync {
+        tmp.as_file().sync_all()?;
     }
-    tmp.as_file().sync_all()?;
     tmp.persist(path)
         .with_context(|| format!("cannot replace `{}`", path.display()))?;
     Ok(())

@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::fs::DirBuilder;
-use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -186,17 +185,9 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     private_dir(dir)?;
-    // tempfile creates its files with mode 0600.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
     // No fsync: a file torn by a crash fails the hash check against `meta.json` (itself
     // unreadable if torn), which reads as "plan again"; a flush per file would buy nothing.
-    tmp.write_all(bytes)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    Ok(())
+    crate::write::replace_file(path, bytes, 0o600, false)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
