@@ -347,6 +347,10 @@ fn finish(
                     .filter(|r| fail_on.contains(&r.class))
                     .collect();
                 if single {
+                    if format == Format::Markdown {
+                        // Pipelines append one summary per environment to one page: name it.
+                        println!("## `{}`\n", target.label);
+                    }
                     print!("{}", p.summary.render(format));
                     eprint!("{}", report_block(target, result));
                 }

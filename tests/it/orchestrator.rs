@@ -883,3 +883,16 @@ fn the_documented_example_works_as_written() {
         assert_eq!(words[1], words[3], "{s}\n{}", out.stderr);
     }
 }
+
+#[test]
+fn a_markdown_summary_of_one_root_names_it() {
+    let c = Checkout::new().root("basic", "infra");
+    let plan = c.run(&["plan", "--dir", "infra", "--format", "markdown"]);
+    assert_eq!(plan.status, 2, "{}", plan.stderr);
+    assert!(plan.stdout.starts_with("## `infra`\n\n"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("terraform_data.first"),
+        "{}",
+        plan.stdout
+    );
+}
