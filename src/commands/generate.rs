@@ -36,12 +36,7 @@ fn prepare(stack: Option<&Path>, env: Option<&str>) -> Result<Option<Rendered>> 
                 bail!(
                     "unknown environment `{env}`; {} declares {}",
                     source.name,
-                    model
-                        .env_names()
-                        .iter()
-                        .map(|e| format!("`{e}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    model.env_list()
                 );
             }
             Selection::One(env)

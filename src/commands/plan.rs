@@ -317,6 +317,13 @@ fn report_block(target: &Target, result: &RootResult) -> String {
     }
 }
 
+/// The status that wins among several roots' statuses.
+fn worst_of(codes: impl IntoIterator<Item = u8>) -> u8 {
+    codes
+        .into_iter()
+        .fold(0, |w, c| if rank(c) > rank(w) { c } else { w })
+}
+
 /// Badness of an exit status, to pick the worst of several roots: an interrupt, then an
 /// error, then a `--fail-on` match, then changes.
 fn rank(code: u8) -> u8 {
@@ -379,9 +386,7 @@ fn finish(
                 }
             }
         };
-        if rank(code) > rank(worst) {
-            worst = code;
-        }
+        worst = worst_of([worst, code]);
     }
     if !single && !planned.is_empty() {
         print!("{}", render_combined(&planned, format));
@@ -410,12 +415,7 @@ mod tests {
 
     #[test]
     fn the_worst_status_wins() {
-        let worst = |codes: &[u8]| {
-            codes
-                .iter()
-                .copied()
-                .fold(0, |w, c| if rank(c) > rank(w) { c } else { w })
-        };
+        let worst = |codes: &[u8]| worst_of(codes.iter().copied());
         assert_eq!(worst(&[0, 2, 0]), 2);
         assert_eq!(worst(&[2, 3, 0]), 3);
         assert_eq!(worst(&[3, 1, 2]), 1);

@@ -38,7 +38,7 @@ pub fn run(args: &TracingArgs) -> Result<ExitCode> {
             bail!(
                 "unknown environment `{env}`; {} declares {}",
                 source.name,
-                declared(&model)
+                model.env_list()
             );
         }
         let (bytes, name) = read_plan(plan, &args.terraform)?;
@@ -97,15 +97,6 @@ pub fn run(args: &TracingArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn declared(model: &crate::model::Model) -> String {
-    model
-        .env_names()
-        .iter()
-        .map(|e| format!("`{e}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The plan's JSON and how to name it; a binary plan file goes through `terraform show -json`

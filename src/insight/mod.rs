@@ -88,12 +88,7 @@ pub fn read_environment(dir: &Path, model: &Model, source: &str, env: &str) -> R
         return hcl::read(&disk, &root, Origin::Hcl(shown));
     }
     if model.env(env).is_none() {
-        let declared = model
-            .env_names()
-            .iter()
-            .map(|e| format!("`{e}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let declared = model.env_list();
         bail!(
             "unknown environment `{env}`: `{shown}` does not exist and {source} declares {declared}"
         );

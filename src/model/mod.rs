@@ -124,6 +124,15 @@ impl Model {
         self.environments.iter().map(|s| s.env.as_str()).collect()
     }
 
+    /// The declared environments as messages list them: "`dev`, `staging`, `prod`".
+    pub fn env_list(&self) -> String {
+        self.env_names()
+            .iter()
+            .map(|e| format!("`{e}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn env(&self, name: &str) -> Option<&Stack> {
         self.environments.iter().find(|s| s.env == name)
     }

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
 
+use super::store;
 use anyhow::{Context, Result};
 use sha2::{Digest as _, Sha256};
 
@@ -71,20 +72,16 @@ pub fn of_root(root: &Path) -> Result<HclDigest> {
     }
     let files: BTreeMap<String, String> = files
         .into_iter()
-        .map(|(name, bytes)| (name, hex(&Sha256::digest(&bytes))))
+        .map(|(name, bytes)| (name, store::sha256_hex(&bytes)))
         .collect();
     let mut hasher = Sha256::new();
     for (name, hash) in &files {
         hasher.update(format!("{hash}  {name}\n").as_bytes());
     }
     Ok(HclDigest {
-        hex: hex(&hasher.finalize()),
+        hex: store::hex(&hasher.finalize()),
         files,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The files terraform reads from a module folder; variable files only count in the root,
