@@ -51,6 +51,11 @@ impl Diagnostics {
     }
 
     #[cfg(test)]
+    pub fn items(&self) -> &[Diagnostic] {
+        &self.items
+    }
+
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.items.len()
     }

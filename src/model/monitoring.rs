@@ -110,7 +110,7 @@ impl Alarm {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dashboard {
-    pub name: String,
+    pub name: Located<String>,
     pub span: std::ops::Range<usize>,
 }
 
@@ -119,7 +119,9 @@ impl Dashboard {
         let name = r
             .fixed(d, "name")
             .and_then(|f| f.string(d))
-            .map_or_else(|| "overview".to_string(), |s| s.value);
+            .unwrap_or_else(|| {
+                Located::new("overview".to_string(), r.span.clone(), r.key_path("name"))
+            });
         Self {
             name,
             span: r.span.clone(),

@@ -193,6 +193,27 @@ pub fn policy(policy: &Policy, stacks: &[Stack], d: &mut Diagnostics) {
 
 fn dashboard(stack: &Stack, d: &mut Diagnostics) {
     use crate::render::monitoring::{MAX_WIDGETS, widget_count};
+    if let Some(board) = &stack.dashboard {
+        let name = &board.name;
+        let full = format!("{}-{}", stack.prefix(), name.value);
+        let ok = !name.value.is_empty()
+            && name
+                .value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && full.len() <= 255;
+        if !ok {
+            d.error_hint(
+                name.span.clone(),
+                format!(
+                    "`{}` must be a CloudWatch dashboard name: letters, digits, `-` and `_`, at most {} characters here",
+                    name.path,
+                    255usize.saturating_sub(stack.prefix().len() + 1)
+                ),
+                format!("the dashboard is named `{}-NAME`", stack.prefix()),
+            );
+        }
+    }
     if let Some(board) = &stack.dashboard
         && widget_count(stack) > MAX_WIDGETS
     {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::hcl::{b, bool, call, list, num, obj, r, s, tpl, ty};
+use super::hcl::{Part, b, bool, call, list, num, obj, r, s, template, tpl, ty};
 use super::module::{Module, Output, Variable};
 use crate::model::api::Api;
 
@@ -313,7 +313,10 @@ fn waf() -> Vec<hcl::Block> {
     let visibility = |metric: &str| {
         b("visibility_config", [])
             .attr("cloudwatch_metrics_enabled", bool(true))
-            .attr("metric_name", tpl(format!("${{var.name}}-{metric}")))
+            .attr(
+                "metric_name",
+                template([Part::r("var.name"), Part::text(format!("-{metric}"))]),
+            )
             .attr("sampled_requests_enabled", bool(true))
     };
     // Anonymous IPs are counted, not blocked: shoppers on VPNs are still customers.

@@ -54,8 +54,105 @@ pub fn r(path: &str) -> Expression {
     }
 }
 
+/// A string value. Text that hcl-rs would not write back exactly (`${` or `%{` after a `$` or
+/// `%`, C1 controls, line separators) is written by [`quote`] as a template that holds only that
+/// text, so the value reads back unchanged and never becomes an interpolation.
 pub fn s(value: impl Into<String>) -> Expression {
-    Expression::String(value.into())
+    let value = value.into();
+    if value.chars().any(needs_escape) || has_marker(&value) {
+        Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(quote(&value))))
+    } else {
+        Expression::String(value)
+    }
+}
+
+/// One piece of a quoted template: text, written as a value, or an interpolated expression.
+pub enum Part {
+    Text(String),
+    Expr(Expression),
+}
+
+impl Part {
+    pub fn text(value: impl Into<String>) -> Self {
+        Self::Text(value.into())
+    }
+
+    /// A reference such as `var.name_prefix`, interpolated as `${var.name_prefix}`.
+    pub fn r(path: &str) -> Self {
+        Self::Expr(r(path))
+    }
+}
+
+/// A quoted template built from parts: text is escaped, expressions are interpolated. This is
+/// the only way model text enters a template.
+pub fn template(parts: impl IntoIterator<Item = Part>) -> Expression {
+    let mut text = String::new();
+    for part in parts {
+        match part {
+            Part::Text(t) => text.push_str(&quote(&t)),
+            Part::Expr(e) => interpolate(&mut text, &e),
+        }
+    }
+    Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(text)))
+}
+
+/// `"${var.name_prefix}-<suffix>"`: the usual AWS name of a component.
+pub fn prefixed(suffix: &str) -> Expression {
+    template([Part::r("var.name_prefix"), Part::text(format!("-{suffix}"))])
+}
+
+/// Appends `${expr}` to template text.
+pub fn interpolate(text: &mut String, expr: &Expression) {
+    text.push_str("${");
+    text.push_str(&::hcl::format::to_string(expr).unwrap_or_default());
+    text.push('}');
+}
+
+/// Characters written as `\uXXXX` in a quoted string: controls (C0, DEL, C1) and the Unicode
+/// line and paragraph separators, which editors and diff tools show as line breaks.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
+/// Whether the text holds `${` or `%{`, which hcl-rs 0.20 escapes wrongly after a `$` or `%`
+/// (it writes `$${` for the text `$${`, which reads back as `${`).
+fn has_marker(text: &str) -> bool {
+    text.contains("${") || text.contains("%{")
+}
+
+/// The escape for the `$` or `%` of a `${` or `%{` that must stay text. `\u0024` and `\u0025`
+/// mean the same in an HCL quoted string and in JSON, and unlike `$${` they read back the same in
+/// Terraform and hcl-rs whatever precedes them.
+pub fn marker_escape(c: char, next: Option<&char>) -> Option<&'static str> {
+    match (c, next) {
+        ('$', Some('{')) => Some("\\u0024"),
+        ('%', Some('{')) => Some("\\u0025"),
+        _ => None,
+    }
+}
+
+/// The body of a quoted HCL template whose value is exactly `text`: quotes, backslashes and
+/// controls escaped, and the `$` or `%` of every `${` or `%{` written as an escape so it stays
+/// text.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if let Some(escape) = marker_escape(c, chars.peek()) {
+            out.push_str(escape);
+            continue;
+        }
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn num(value: i64) -> Expression {
@@ -74,9 +171,10 @@ pub fn bool(value: bool) -> Expression {
     Expression::Bool(value)
 }
 
-/// A quoted template with interpolations, e.g. `"${var.name}-dlq"`.
-pub fn tpl(template: impl Into<String>) -> Expression {
-    Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(template.into())))
+/// A quoted template written in the renderer's own source, e.g. `"${var.name}-dlq"`. It is
+/// `'static` so model text cannot reach it; templates with model text use [`template`].
+pub fn tpl(template: &'static str) -> Expression {
+    Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(template.to_string())))
 }
 
 /// A `<<EOT` heredoc template; its text must end with a newline.

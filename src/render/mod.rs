@@ -8,10 +8,13 @@ pub mod api;
 pub mod fmt;
 pub mod function;
 pub mod hcl;
+pub mod json;
 pub mod module;
 pub mod monitoring;
 pub mod root;
 pub mod storage;
+#[cfg(test)]
+mod tests;
 pub mod tracing;
 pub mod workflow;
 

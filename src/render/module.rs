@@ -73,11 +73,22 @@ pub struct Skip {
 }
 
 impl Skip {
+    /// The reason is written in a comment, so it is kept to one line whatever it holds.
     pub fn new(resource: &str, check: &'static str, reason: impl Into<String>) -> Self {
+        let reason: String = reason.into();
         Self {
             resource: resource.to_string(),
             check,
-            reason: reason.into(),
+            reason: reason
+                .chars()
+                .map(|c| {
+                    if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                        ' '
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
         }
     }
 

@@ -1,9 +1,8 @@
 //! The monitoring module: the alarm topic, the alarms of the model and a dashboard of latency
 //! percentiles, errors and trace counts.
 
-use serde_json::{Value, json};
-
-use super::hcl::{b, heredoc, list, obj, r, s, tpl, ty};
+use super::hcl::{Part, b, list, obj, prefixed, r, s, tpl, ty};
+use super::json::Json;
 use super::module::{Module, Output, Variable};
 use crate::model::Stack;
 use crate::model::monitoring::Watched;
@@ -93,10 +92,7 @@ pub fn monitoring(stack: &Stack) -> Module {
             };
         m.blocks.push(
             b("resource", ["aws_cloudwatch_metric_alarm", k])
-                .attr(
-                    "alarm_name",
-                    tpl(format!("${{var.name_prefix}}-{}", k.replace('_', "-"))),
-                )
+                .attr("alarm_name", prefixed(&k.replace('_', "-")))
                 .attr("alarm_description", s(&alarm.description))
                 .attr("namespace", s(namespace))
                 .attr("metric_name", s(metric))
@@ -123,11 +119,8 @@ pub fn monitoring(stack: &Stack) -> Module {
     if let Some(board) = &stack.dashboard {
         m.blocks.push(
             b("resource", ["aws_cloudwatch_dashboard", "this"])
-                .attr(
-                    "dashboard_name",
-                    tpl(format!("${{var.name_prefix}}-{}", board.name)),
-                )
-                .attr("dashboard_body", heredoc(dashboard(stack)))
+                .attr("dashboard_name", prefixed(&board.name.value))
+                .attr("dashboard_body", dashboard(stack).heredoc())
                 .build(),
         );
     }
@@ -157,29 +150,57 @@ pub fn widget_count(stack: &Stack) -> usize {
 
 pub const MAX_WIDGETS: usize = 500;
 
-/// Dashboard JSON with `${...}` interpolations for names and the region.
-fn dashboard(stack: &Stack) -> String {
-    let region = "@@data.aws_region.this.region@@";
-    let mut widgets: Vec<Value> = Vec::new();
-    let mut place = |title: &str, metrics: Vec<Value>, stat: &str| {
-        let n = widgets.len();
-        widgets.push(json!({
-            "type": "metric",
-            "x": (n % 2) * 12,
-            "y": (n / 2) * 6,
-            "width": 12,
-            "height": 6,
-            "properties": {
-                "title": title,
-                "region": region,
-                "stat": stat,
-                "period": 60,
-                "metrics": metrics,
-            }
-        }));
+/// The dashboard body, with interpolations for names and the region.
+fn dashboard(stack: &Stack) -> Json {
+    let mut widgets: Vec<Json> = Vec::new();
+    let mut place = |title: &str, metrics: Vec<Json>, stat: &str| {
+        let n = widgets.len() as i64;
+        widgets.push(Json::object([
+            ("type", Json::from("metric")),
+            ("x", ((n % 2) * 12).into()),
+            ("y", ((n / 2) * 6).into()),
+            ("width", 12.into()),
+            ("height", 6.into()),
+            (
+                "properties",
+                Json::object([
+                    ("title", Json::from(title)),
+                    ("region", Json::r("data.aws_region.this.region")),
+                    ("stat", stat.into()),
+                    ("period", 60.into()),
+                    ("metrics", Json::Array(metrics)),
+                ]),
+            ),
+        ]));
+    };
+    let metric = |namespace: &str, name: &str, dimension: &str, value: Json, options: Json| {
+        Json::array([
+            namespace.into(),
+            name.into(),
+            dimension.into(),
+            value,
+            options,
+        ])
+    };
+    let labelled = |stat: Option<&str>, label: &str| {
+        Json::object(
+            stat.map(|s| ("stat", Json::from(s)))
+                .into_iter()
+                .chain([("label", Json::from(label))]),
+        )
     };
     if stack.api.is_some() {
-        let api = |metric: &str, stat: &str| json!(["AWS/ApiGateway", metric, "ApiName", "@@var.api_name@@", "Stage", "@@var.api_stage@@", { "stat": stat, "label": format!("{metric} {stat}") }]);
+        let api = |name: &str, stat: &str| {
+            Json::array([
+                "AWS/ApiGateway".into(),
+                name.into(),
+                "ApiName".into(),
+                Json::r("var.api_name"),
+                "Stage".into(),
+                Json::r("var.api_stage"),
+                labelled(Some(stat), &format!("{name} {stat}")),
+            ])
+        };
         place(
             "API latency (ms)",
             vec![
@@ -195,9 +216,17 @@ fn dashboard(stack: &Stack) -> String {
             "Sum",
         );
     }
+    let function_name = |key: &str| Json::r(&format!("var.function_names[\"{key}\"]"));
     for f in &stack.functions {
-        let name = format!("@@var.function_names[\"{}\"]@@", f.key);
-        let duration = |stat: &str| json!(["AWS/Lambda", "Duration", "FunctionName", name, { "stat": stat, "label": stat }]);
+        let duration = |stat: &str| {
+            metric(
+                "AWS/Lambda",
+                "Duration",
+                "FunctionName",
+                function_name(&f.key),
+                labelled(Some(stat), stat),
+            )
+        };
         place(
             &format!("{} duration (ms)", f.key),
             vec![duration("p50"), duration("p90"), duration("p99")],
@@ -207,16 +236,35 @@ fn dashboard(stack: &Stack) -> String {
     let errors = stack
         .functions
         .iter()
-        .map(|f| json!(["AWS/Lambda", "Errors", "FunctionName", format!("@@var.function_names[\"{}\"]@@", f.key), { "label": f.key }]))
+        .map(|f| {
+            metric(
+                "AWS/Lambda",
+                "Errors",
+                "FunctionName",
+                function_name(&f.key),
+                labelled(None, &f.key),
+            )
+        })
         .collect();
     place("Function errors", errors, "Sum");
     let traces = stack
         .xray
         .groups
         .iter()
-        .map(|g| json!(["AWS/X-Ray", "ApproximateTraceCount", "GroupName", format!("@@var.name_prefix@@-{}", g.key.replace('_', "-")), { "label": g.key }]))
+        .map(|g| {
+            let group = Json::Str(vec![
+                Part::r("var.name_prefix"),
+                Part::text(format!("-{}", g.key.replace('_', "-"))),
+            ]);
+            metric(
+                "AWS/X-Ray",
+                "ApproximateTraceCount",
+                "GroupName",
+                group,
+                labelled(None, &g.key),
+            )
+        })
         .collect();
     place("X-Ray trace counts", traces, "Sum");
-    let text = serde_json::to_string_pretty(&json!({ "widgets": widgets })).unwrap_or_default();
-    super::workflow::interpolate(&text)
+    Json::object([("widgets", Json::Array(widgets))])
 }

@@ -5,7 +5,7 @@
 use hcl::Expression;
 
 use super::RenderedFile;
-use super::hcl::{B, b, bool, float, list, num, obj, r, s, strings, tpl};
+use super::hcl::{B, Part, b, bool, float, list, num, obj, r, s, strings, template};
 use super::hcl_text;
 use super::module::{Skip, versions_block};
 use super::workflow::tracing_variable;
@@ -90,35 +90,63 @@ fn function_call(stack: &Stack, f: &Function) -> B {
         .attr("runtime", s(&f.runtime))
         .attr("memory_size", num(f.memory))
         .attr("timeout", num(f.timeout))
-        .attr("reserved_concurrent_executions", num(f.reserved_concurrency))
+        .attr(
+            "reserved_concurrent_executions",
+            num(f.reserved_concurrency),
+        )
         .attr("tracing_mode", s(f.tracing.as_str()))
         .attr("artifact_bucket", s(&stack.artifact_bucket.value))
         .attr("package_key", s(&f.package.value))
         .attr("kms_key_arn", r("module.kms.kms_key_arn"))
         .attr("log_retention_days", num(stack.settings.log_retention_days))
-        .attr("environment_variables", map_of(env.iter().map(|(k, v)| (k.as_str(), v.clone()))))
-        .attr_if(layered, "layers", list([r("module.xray_sdk_layer.layer_arn")]))
-        .attr_if(f.tables.iter().any(|(_, a)| *a == Access::Read), "dynamodb_read_arns", arns(Some(Access::Read)))
-        .attr_if(f.tables.iter().any(|(_, a)| *a == Access::ReadWrite), "dynamodb_write_arns", arns(Some(Access::ReadWrite)))
+        .attr(
+            "environment_variables",
+            map_of(env.iter().map(|(k, v)| (k.as_str(), v.clone()))),
+        )
+        .attr_if(
+            layered,
+            "layers",
+            list([r("module.xray_sdk_layer.layer_arn")]),
+        )
+        .attr_if(
+            f.tables.iter().any(|(_, a)| *a == Access::Read),
+            "dynamodb_read_arns",
+            arns(Some(Access::Read)),
+        )
+        .attr_if(
+            f.tables.iter().any(|(_, a)| *a == Access::ReadWrite),
+            "dynamodb_write_arns",
+            arns(Some(Access::ReadWrite)),
+        )
         .attr_if(
             !f.queues.is_empty(),
             "sqs_send_arns",
-            list(f.queues.iter().map(|q| r(&format!("module.queue_{}.queue_arn", q.value)))),
+            list(
+                f.queues
+                    .iter()
+                    .map(|q| r(&format!("module.queue_{}.queue_arn", q.value))),
+            ),
         )
         .attr_if(
             !f.state_machines.is_empty(),
             "state_machine_arns",
-            list(f.state_machines.iter().map(|sm| r(&format!("module.state_machines.{}_arn", sm.value)))),
+            list(
+                f.state_machines
+                    .iter()
+                    .map(|sm| r(&format!("module.state_machines.{}_arn", sm.value))),
+            ),
         )
         .attr_if(
             !f.parameters.is_empty(),
             "ssm_parameter_arns",
             list(f.parameters.iter().map(|p| {
-                tpl(format!(
-                    "arn:${{data.aws_partition.current.partition}}:ssm:{}:${{data.aws_caller_identity.current.account_id}}:parameter{}",
-                    stack.region.value,
-                    parameter_name(stack, &p.value)
-                ))
+                template([
+                    Part::text("arn:"),
+                    Part::r("data.aws_partition.current.partition"),
+                    Part::text(format!(":ssm:{}:", stack.region.value)),
+                    Part::r("data.aws_caller_identity.current.account_id"),
+                    Part::text(format!(":parameter{}", parameter_name(stack, &p.value))),
+                ])
             })),
         );
     let triggers: Vec<_> = stack

@@ -1,7 +1,7 @@
 //! The X-Ray module: the environment's catch-all sampling rule, the model's sampling rules and
 //! the filter groups.
 
-use super::hcl::{b, bool, num, obj, r, s, tpl, ty};
+use super::hcl::{b, bool, num, obj, prefixed, r, s, tpl, ty};
 use super::module::{Module, Output, Variable};
 use crate::model::Stack;
 
@@ -88,7 +88,7 @@ pub fn tracing(stack: &Stack) -> Module {
         };
         m.blocks.push(sampling(
             k,
-            tpl(format!("${{var.name_prefix}}-{}", k.replace('_', "-"))),
+            prefixed(&k.replace('_', "-")),
             r(&format!("var.sampling_rules[\"{k}\"].priority")),
             r(&format!("var.sampling_rules[\"{k}\"].fixed_rate")),
             r(&format!("var.sampling_rules[\"{k}\"].reservoir_size")),
@@ -101,10 +101,7 @@ pub fn tracing(stack: &Stack) -> Module {
         let k = group.key.as_str();
         m.blocks.push(
             b("resource", ["aws_xray_group", k])
-                .attr(
-                    "group_name",
-                    tpl(format!("${{var.name_prefix}}-{}", k.replace('_', "-"))),
-                )
+                .attr("group_name", prefixed(&k.replace('_', "-")))
                 .attr("filter_expression", s(&group.filter_expression.value))
                 .block(
                     b("insights_configuration", [])

@@ -1,10 +1,9 @@
 //! The Step Functions module: each state machine with its role, log group, tracing switch and a
 //! definition written as readable JSON.
 
-use serde_json::{Value, json};
-
 use super::function::{XRAY_ACTIONS, assume_role_policy, statement_if};
-use super::hcl::{b, bool, heredoc, list, r, s, strings, tpl, ty};
+use super::hcl::{Part, b, bool, list, prefixed, r, s, strings, template, ty};
+use super::json::Json;
 use super::module::{Module, Output, Variable};
 use crate::model::Stack;
 use crate::model::workflow::{StateMachine, Target};
@@ -21,68 +20,67 @@ pub fn tracing_variable(key: &str) -> String {
     format!("{key}_tracing_enabled")
 }
 
-/// The definition as pretty JSON with `${...}` interpolations for ARNs and URLs.
-pub fn definition(sm: &StateMachine) -> String {
-    let mut states = serde_json::Map::new();
+/// The definition as a JSON document with interpolations for ARNs and URLs.
+pub fn definition(sm: &StateMachine) -> Json {
+    let mut states = Vec::new();
     for (n, step) in sm.steps.iter().enumerate() {
         let mut state = match &step.target {
-            Target::Function(f) => json!({
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": {
-                    "FunctionName": format!("@@var.function_arns[\"{}\"]@@", f.value),
-                    "Payload.$": "$"
-                },
-                "OutputPath": "$.Payload",
-                "Retry": [{
-                    "ErrorEquals": LAMBDA_RETRY_ERRORS,
-                    "IntervalSeconds": 2,
-                    "MaxAttempts": 3,
-                    "BackoffRate": 2
-                }]
-            }),
-            Target::Queue(q) => json!({
-                "Type": "Task",
-                "Resource": "arn:aws:states:::sqs:sendMessage",
-                "Parameters": {
-                    "QueueUrl": format!("@@var.queue_urls[\"{}\"]@@", q.value),
-                    "MessageBody.$": "$"
-                }
-            }),
+            Target::Function(f) => vec![
+                ("Type", Json::from("Task")),
+                ("Resource", "arn:aws:states:::lambda:invoke".into()),
+                (
+                    "Parameters",
+                    Json::object([
+                        (
+                            "FunctionName",
+                            Json::r(&format!("var.function_arns[\"{}\"]", f.value)),
+                        ),
+                        ("Payload.$", "$".into()),
+                    ]),
+                ),
+                ("OutputPath", "$.Payload".into()),
+                (
+                    "Retry",
+                    Json::array([Json::object([
+                        ("ErrorEquals", Json::texts(LAMBDA_RETRY_ERRORS)),
+                        ("IntervalSeconds", 2.into()),
+                        ("MaxAttempts", 3.into()),
+                        ("BackoffRate", 2.into()),
+                    ])]),
+                ),
+            ],
+            Target::Queue(q) => vec![
+                ("Type", Json::from("Task")),
+                ("Resource", "arn:aws:states:::sqs:sendMessage".into()),
+                (
+                    "Parameters",
+                    Json::object([
+                        (
+                            "QueueUrl",
+                            Json::r(&format!("var.queue_urls[\"{}\"]", q.value)),
+                        ),
+                        ("MessageBody.$", "$".into()),
+                    ]),
+                ),
+            ],
         };
-        if let Value::Object(map) = &mut state {
-            match sm.steps.get(n + 1) {
-                Some(next) => map.insert("Next".into(), json!(next.name.value)),
-                None => map.insert("End".into(), json!(true)),
-            };
+        match sm.steps.get(n + 1) {
+            Some(next) => state.push(("Next", next.name.value.as_str().into())),
+            None => state.push(("End", true.into())),
         }
-        states.insert(step.name.value.clone(), state);
+        states.push((step.name.value.clone(), Json::object(state)));
     }
-    let doc = json!({
-        "Comment": sm.comment,
-        "StartAt": sm.steps.first().map(|s| s.name.value.clone()).unwrap_or_default(),
-        "States": states,
-    });
-    interpolate(&serde_json::to_string_pretty(&doc).unwrap_or_default())
-}
-
-/// Turns `@@EXPR@@` placeholders in serialised JSON into `${EXPR}` template interpolations.
-/// Placeholders keep serde_json from escaping the quotes inside the interpolations.
-pub fn interpolate(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("@@") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after.find("@@").unwrap_or(after.len());
-        out.push_str("${");
-        out.push_str(&after[..end].replace("\\\"", "\""));
-        out.push('}');
-        rest = after.get(end + 2..).unwrap_or("");
-    }
-    out.push_str(rest);
-    out.push('\n');
-    out
+    Json::object([
+        ("Comment", Json::from(sm.comment.as_str())),
+        (
+            "StartAt",
+            sm.steps
+                .first()
+                .map_or_else(String::new, |s| s.name.value.clone())
+                .into(),
+        ),
+        ("States", Json::Object(states)),
+    ])
 }
 
 pub fn state_machines(stack: &Stack) -> Module {
@@ -202,9 +200,11 @@ pub fn state_machines(stack: &Stack) -> Module {
             b("resource", ["aws_cloudwatch_log_group", k])
                 .attr(
                     "name",
-                    tpl(format!(
-                        "/aws/vendedlogs/states/${{var.name_prefix}}-{dashed}"
-                    )),
+                    template([
+                        Part::text("/aws/vendedlogs/states/"),
+                        Part::r("var.name_prefix"),
+                        Part::text(format!("-{dashed}")),
+                    ]),
                 )
                 .attr("retention_in_days", r("var.log_retention_days"))
                 .attr("kms_key_id", r("var.kms_key_arn"))
@@ -212,7 +212,7 @@ pub fn state_machines(stack: &Stack) -> Module {
         );
         m.blocks.push(
             b("resource", ["aws_iam_role", k])
-                .attr("name", tpl(format!("${{var.name_prefix}}-sfn-{dashed}")))
+                .attr("name", prefixed(&format!("sfn-{dashed}")))
                 .attr(
                     "assume_role_policy",
                     r(&format!("data.aws_iam_policy_document.{k}_assume.json")),
@@ -221,7 +221,7 @@ pub fn state_machines(stack: &Stack) -> Module {
         );
         m.blocks.push(
             b("resource", ["aws_iam_role_policy", k])
-                .attr("name", tpl(format!("${{var.name_prefix}}-sfn-{dashed}")))
+                .attr("name", prefixed(&format!("sfn-{dashed}")))
                 .attr("role", r(&format!("aws_iam_role.{k}.id")))
                 .attr(
                     "policy",
@@ -231,14 +231,17 @@ pub fn state_machines(stack: &Stack) -> Module {
         );
         m.blocks.push(
             b("resource", ["aws_sfn_state_machine", k])
-                .attr("name", tpl(format!("${{var.name_prefix}}-{dashed}")))
+                .attr("name", prefixed(&dashed))
                 .attr("role_arn", r(&format!("aws_iam_role.{k}.arn")))
-                .attr("definition", heredoc(definition(sm)))
+                .attr("definition", definition(sm).heredoc())
                 .block(
                     b("logging_configuration", [])
                         .attr(
                             "log_destination",
-                            tpl(format!("${{aws_cloudwatch_log_group.{k}.arn}}:*")),
+                            template([
+                                Part::r(&format!("aws_cloudwatch_log_group.{k}.arn")),
+                                Part::text(":*"),
+                            ]),
                         )
                         .attr("include_execution_data", bool(true))
                         .attr("level", s("ERROR")),
