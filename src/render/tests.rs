@@ -464,7 +464,8 @@ fn check(
             "{place:?} = {value:?} does not read back as a literal"
         );
     }
-    if kind == Kind::Text {
+    // An empty value may leave an optional argument out.
+    if kind == Kind::Text && !value.is_empty() {
         for ((path, want), (_, shape)) in baseline.shapes.iter().zip(&got.shapes) {
             prop_assert_eq!(
                 want,
