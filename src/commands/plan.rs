@@ -275,6 +275,7 @@ async fn plan_steps(
     let meta = Meta {
         format: FORMAT,
         root: target.root.display().to_string(),
+        root_path: store::real_root(&target.root, &session.cwd).map_err(setup)?,
         hcl_digest: before.hex,
         hcl_files: before.files,
         plan_sha256: String::new(),
