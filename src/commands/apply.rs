@@ -208,15 +208,17 @@ impl Run<'_> {
                 target.plan_command()
             );
         }
-        reporter.println(saved.summary.render(Format::Text).trim_end());
+        // No spinner may redraw over the summary and the question.
+        reporter.finish("saved plan checked");
+        print!("{}", saved.summary.render(Format::Text));
         if !self.yes && !confirm(target, &session.interrupts).await? {
-            reporter.finish("interrupted");
             eprintln!(
-                "stackform: interrupted at the confirmation prompt; nothing was applied; the \
+                "\nstackform: interrupted at the confirmation question; nothing was applied; the \
                  saved plan is kept"
             );
             return Ok(ExitCode::from(INTERRUPTED));
         }
+        let mut reporter = session.progress.root(&target.label);
 
         let mut apply_args = vec![
             "apply".to_string(),

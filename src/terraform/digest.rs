@@ -129,8 +129,7 @@ fn config_files(dir: &Path, is_root: bool) -> Result<Vec<ConfigFile>> {
         // A link is followed (a dangling one is still recorded); folders and others are not
         // configuration.
         let file = kind.is_file()
-            || (link.is_some()
-                && std::fs::metadata(entry.path()).map_or(true, |m| m.is_file()));
+            || (link.is_some() && std::fs::metadata(entry.path()).map_or(true, |m| m.is_file()));
         if file {
             out.push(ConfigFile {
                 path: entry.path(),
@@ -292,7 +291,11 @@ mod tests {
     #[test]
     fn links_lock_files_and_tofu_files_count_and_ignored_names_do_not() {
         let t = tempfile::tempdir().expect("test setup");
-        write(t.path(), "shared/main.tf", "resource \"terraform_data\" \"a\" {}\n");
+        write(
+            t.path(),
+            "shared/main.tf",
+            "resource \"terraform_data\" \"a\" {}\n",
+        );
         write(t.path(), "root/.terraform.lock.hcl", "# lock\n");
         write(t.path(), "root/extra.tofu", "locals {}\n");
         write(t.path(), "root/.hidden.tf", "ignored by terraform\n");
@@ -309,7 +312,11 @@ mod tests {
             "{:?}",
             first.files
         );
-        write(t.path(), "shared/main.tf", "resource \"terraform_data\" \"b\" {}\n");
+        write(
+            t.path(),
+            "shared/main.tf",
+            "resource \"terraform_data\" \"b\" {}\n",
+        );
         let second = of_root(&root).expect("digest");
         assert_eq!(second.changed_since(&first.files), ["main.tf"]);
         write(t.path(), "root/.terraform.lock.hcl", "# other providers\n");

@@ -103,7 +103,11 @@ fn no_providers(bytes: &[u8]) -> bool {
 /// only. Variable files are not in a snapshot (their values are in the plan) and are left to
 /// the HCL digest. `.tofu` files are read by OpenTofu only and shadow a `.tf` file of the same
 /// stem there, so a plan made by one tool is not refused over the other tool's files.
-pub fn differences(snapshot: &BTreeMap<String, String>, root: &Path, live: &HclDigest) -> Vec<String> {
+pub fn differences(
+    snapshot: &BTreeMap<String, String>,
+    root: &Path,
+    live: &HclDigest,
+) -> Vec<String> {
     let tofu = |p: &str| p.ends_with(".tofu") || p.ends_with(".tofu.json");
     let made_by_tofu = snapshot.keys().any(|p| tofu(p));
     let mut out = Vec::new();

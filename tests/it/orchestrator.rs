@@ -927,13 +927,21 @@ impl Victim {
             "{case}: the linked file's text must stay"
         );
         assert_eq!(mode(&self.file()), 0o644, "{case}: its mode must stay");
-        assert_eq!(mode(self.dir.path()), 0o755, "{case}: its folder's mode must stay");
+        assert_eq!(
+            mode(self.dir.path()),
+            0o755,
+            "{case}: its folder's mode must stay"
+        );
         let names: Vec<_> = std::fs::read_dir(self.dir.path())
             .expect("the victim's folder")
             .flatten()
             .map(|e| e.file_name())
             .collect();
-        assert_eq!(names, ["victim"], "{case}: nothing may be written next to it");
+        assert_eq!(
+            names,
+            ["victim"],
+            "{case}: nothing may be written next to it"
+        );
     }
 }
 
@@ -943,7 +951,8 @@ fn plan_refuses_symlinks_in_the_saved_plan_folder_and_leaves_their_targets_alone
         let c = Checkout::new().root("basic", "infra");
         let victim = Victim::new();
         std::fs::create_dir_all(c.path(".stackform/dir-infra")).expect("create the store");
-        std::os::unix::fs::symlink(victim.file(), c.saved("dir-infra", file)).expect("plant a link");
+        std::os::unix::fs::symlink(victim.file(), c.saved("dir-infra", file))
+            .expect("plant a link");
         let plan = c.run(&["plan", "--dir", "infra"]);
         assert_eq!(plan.status, 1, "{file}: {}", plan.stderr);
         assert!(
@@ -993,7 +1002,10 @@ fn apply_does_not_read_a_saved_plan_through_a_symlink() {
             "{file}: {}",
             apply.stderr
         );
-        assert!(!c.path("infra/terraform.tfstate").exists(), "{file}: nothing applied");
+        assert!(
+            !c.path("infra/terraform.tfstate").exists(),
+            "{file}: nothing applied"
+        );
     }
 }
 
@@ -1023,7 +1035,10 @@ fn a_symlinked_tf_file_is_part_of_the_digest() {
         "{}",
         apply.stderr
     );
-    assert!(!c.path("infra/terraform.tfstate").exists(), "nothing applied");
+    assert!(
+        !c.path("infra/terraform.tfstate").exists(),
+        "nothing applied"
+    );
 }
 
 /// Rewrites the two file hashes of a saved plan's record after its files were replaced, as
@@ -1047,17 +1062,20 @@ fn fix_hashes(c: &Checkout, name: &str) {
     .expect("rewrite meta.json");
 }
 
-#[test]
-fn a_plan_copied_from_another_root_is_refused_even_with_consistent_hashes() {
+/// Roots `roots/a` and `roots/b`, each planned.
+fn two_planned_roots() -> Checkout {
     let c = Checkout::new().root("all", "roots");
     assert_eq!(c.run(&["plan", "--dir", "roots/a"]).status, 2);
     assert_eq!(c.run(&["plan", "--dir", "roots/b"]).status, 2);
+    c
+}
+
+#[test]
+fn a_plan_copied_from_another_root_is_refused_even_with_consistent_hashes() {
+    let c = two_planned_roots();
     for file in ["plan.tfplan", "plan.json"] {
-        std::fs::copy(
-            c.saved("dir-roots-b", file),
-            c.saved("dir-roots-a", file),
-        )
-        .expect("copy b's plan over a's");
+        std::fs::copy(c.saved("dir-roots-b", file), c.saved("dir-roots-a", file))
+            .expect("copy b's plan over a's");
     }
     fix_hashes(&c, "dir-roots-a");
     let apply = c.run(&["apply", "--dir", "roots/a", "--yes"]);
@@ -1070,15 +1088,19 @@ fn a_plan_copied_from_another_root_is_refused_even_with_consistent_hashes() {
         apply.stderr
     );
     assert!(apply.stderr.contains("`main.tf`"), "{}", apply.stderr);
-    assert!(!c.path("roots/a/terraform.tfstate").exists(), "nothing applied");
-    assert!(!c.path("roots/b/terraform.tfstate").exists(), "nothing applied");
+    assert!(
+        !c.path("roots/a/terraform.tfstate").exists(),
+        "nothing applied"
+    );
+    assert!(
+        !c.path("roots/b/terraform.tfstate").exists(),
+        "nothing applied"
+    );
 }
 
 #[test]
 fn a_plan_json_that_does_not_describe_the_binary_plan_is_refused() {
-    let c = Checkout::new().root("all", "roots");
-    assert_eq!(c.run(&["plan", "--dir", "roots/a"]).status, 2);
-    assert_eq!(c.run(&["plan", "--dir", "roots/b"]).status, 2);
+    let c = two_planned_roots();
     // A's real plan with b's summary: what is shown and checked is not what would run.
     std::fs::copy(
         c.saved("dir-roots-b", "plan.json"),
@@ -1095,7 +1117,10 @@ fn a_plan_json_that_does_not_describe_the_binary_plan_is_refused() {
         "{}",
         apply.stderr
     );
-    assert!(!c.path("roots/a/terraform.tfstate").exists(), "nothing applied");
+    assert!(
+        !c.path("roots/a/terraform.tfstate").exists(),
+        "nothing applied"
+    );
 }
 
 /// Processes whose parent is `pid`, from `/proc`.
@@ -1120,7 +1145,10 @@ fn children_of(pid: u32) -> Vec<u32> {
 fn running(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
         .is_some_and(|zombie| !zombie)
 }
 
@@ -1149,7 +1177,8 @@ fn sigkill_of_apply_stops_terraform_and_releases_its_state_lock() {
     let terraform: Vec<u32> = children_of(apply.id())
         .into_iter()
         .filter(|p| {
-            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "terraform")
+            std::fs::read_to_string(format!("/proc/{p}/comm"))
+                .is_ok_and(|c| c.trim() == "terraform")
         })
         .collect();
     assert_eq!(terraform.len(), 1, "one terraform child of stackform");
