@@ -50,10 +50,11 @@ pub fn run(parent: u32, command: &[OsString]) -> Result<ExitCode> {
     let Some((bin, args)) = command.split_first() else {
         anyhow::bail!("`{SUBCOMMAND}` needs a command after `--`");
     };
-    rustix::process::set_parent_process_death_signal(Some(Signal::INT))
-        .context("cannot tie terraform to stackform (`PR_SET_PDEATHSIG`)")?;
+    // Where the kernel refuses (a restricted sandbox), terraform runs untied, as it would
+    // have without this step.
+    let tied = rustix::process::set_parent_process_death_signal(Some(Signal::INT)).is_ok();
     let ppid = rustix::process::getppid().map_or(0, |p| p.as_raw_pid().unsigned_abs());
-    if ppid != parent {
+    if tied && ppid != parent {
         // The stackform that started us died before the death signal was set: nobody would
         // stop terraform, so do not start it.
         anyhow::bail!("the stackform run that started terraform has ended; terraform not started");

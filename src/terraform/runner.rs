@@ -79,15 +79,21 @@ pub async fn run(
     interrupts: &Interrupts,
     sink: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Outcome> {
-    let mut child = super::child::command(bin)
-        .args(args)
-        .current_dir(dir)
-        .envs(super::child_env())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
+    let spawn = |mut command: tokio::process::Command| {
+        command
+            .args(args)
+            .current_dir(dir)
+            .envs(super::child_env())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+    };
+    // Without the tie when stackform's own binary cannot be started again (replaced on disk
+    // while running): terraform still runs, as it would have before.
+    let mut child = spawn(super::child::command(bin))
+        .or_else(|_| spawn(tokio::process::Command::new(bin)))
         .with_context(|| format!("cannot start `{}`", bin.display()))?;
     let pid = child.id().and_then(|id| Pid::from_raw(id as i32));
 

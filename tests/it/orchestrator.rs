@@ -1198,3 +1198,26 @@ fn sigkill_of_apply_stops_terraform_and_releases_its_state_lock() {
     );
     assert_eq!(plan.status, 2, "{}", plan.stderr);
 }
+
+#[test]
+fn the_terraform_starter_refuses_when_its_stackform_is_gone() {
+    // Started by this test, not by the stackform it names: the death signal would tie
+    // terraform to the wrong process, so nothing is started.
+    let c = Checkout::new();
+    let out = c.run(&["__run-terraform", "--parent", "1", "--", "touch", "started"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the stackform run that started terraform has ended"),
+        "{}",
+        out.stderr
+    );
+    assert!(!c.path("started").exists());
+    let me = std::process::id().to_string();
+    let out = c.run(&["__run-terraform", "--parent", &me, "--", "touch", "started"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(
+        c.path("started").exists(),
+        "with the right parent it becomes the command"
+    );
+}
