@@ -318,13 +318,23 @@ fn check_saved_plan(store: &Store, target: &Target, cwd: &Path) -> Result<Saved>
         let changed = now.changed_since(&meta.hcl_files);
         bail!(
             "the HCL of `{}` changed since it was planned at {} ({}), so the saved plan no \
-             longer matches it; nothing was applied; run `{plan}` again, review it, then `{apply}`",
+             longer matches it; nothing was applied; run `{plan}` again, review it, then \
+             `{apply}`{}",
             target.label,
             meta.planned_at,
             if changed.is_empty() {
                 "files changed".to_string()
             } else {
                 format!("changed: {}", backticked(&changed))
+            },
+            if changed.iter().any(|f| f == digest::LOCK_FILE) {
+                format!(
+                    "; `{}` is written by `terraform init`: commit it, so that every checkout \
+                     installs the providers a plan was made with",
+                    digest::LOCK_FILE
+                )
+            } else {
+                String::new()
             }
         );
     }
