@@ -1,9 +1,11 @@
 //! `stackform apply`: applies exactly the plan `stackform plan` saved, or refuses and says why.
 //!
-//! Refusals come before terraform runs: no saved plan, HCL changed since the plan (terraform
-//! itself would apply the old plan), stateful resources deleted or replaced without
-//! `--allow-destroy`, no confirmation. Terraform adds one of its own: a plan made against an
-//! older state is stale.
+//! Refusals come before terraform runs: no saved plan, a record for another root, HCL changed
+//! since the plan (terraform itself would apply the old plan), a plan whose own configuration
+//! snapshot is not this root's, stateful resources deleted or replaced without
+//! `--allow-destroy`. After `init`, terraform's reading of the binary plan must be the saved
+//! JSON (which the summary and the checks came from); then the confirmation. Terraform adds
+//! one refusal of its own: a plan made against an older state is stale.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
