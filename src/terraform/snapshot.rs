@@ -63,32 +63,47 @@ pub fn of_plan(plan: &[u8]) -> Result<BTreeMap<String, String>> {
         .collect();
     let mut files = BTreeMap::new();
     for (name, bytes) in &entries {
-        let path = if name == LOCK_FILE {
+        if name == LOCK_FILE {
             // A plan always carries a lock file; with no provider to lock (and none in the
             // folder) it is only terraform's header comment.
-            if no_providers(bytes) {
-                continue;
+            if !no_providers(bytes) {
+                files.insert(LOCK_FILE.to_string(), lock_identity(bytes));
             }
-            LOCK_FILE.to_string()
-        } else {
-            let Some((key, file)) = name
-                .strip_prefix("tfconfig/m-")
-                .and_then(|rest| rest.split_once('/'))
-            else {
-                continue;
-            };
-            let Some(dir) = dirs.get(key) else {
-                bail!("`{name}` in the plan file belongs to no module of `tfconfig/modules.json`");
-            };
-            if dir.starts_with(".terraform/") || dir.starts_with('/') {
-                continue;
-            }
-            let dir = if *dir == "." { "" } else { dir };
-            digest::normalize(&digest::join(dir, file))
+            continue;
+        }
+        let Some((key, file)) = name
+            .strip_prefix("tfconfig/m-")
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            continue;
         };
-        files.insert(path, store::sha256_hex(bytes));
+        let Some(dir) = dirs.get(key) else {
+            bail!("`{name}` in the plan file belongs to no module of `tfconfig/modules.json`");
+        };
+        if dir.starts_with(".terraform/") || dir.starts_with('/') {
+            continue;
+        }
+        let dir = if *dir == "." { "" } else { dir };
+        files.insert(
+            digest::normalize(&digest::join(dir, file)),
+            store::sha256_hex(bytes),
+        );
     }
     Ok(files)
+}
+
+/// What a lock file says, not how it is written: terraform saves the locks it loaded, without
+/// the file's comments or layout.
+fn lock_identity(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|t| hcl::parse(t).ok())
+    {
+        Some(body) => {
+            store::sha256_hex(hcl::format::to_string(&body).unwrap_or_default().as_bytes())
+        }
+        None => store::sha256_hex(bytes),
+    }
 }
 
 /// A lock file that locks no provider (only comments).
@@ -113,11 +128,17 @@ pub fn differences(
     let mut out = Vec::new();
     for (path, hash) in snapshot {
         // The digest follows the local module calls it can parse; read anything else directly.
-        let here = match live.files.get(path) {
-            Some(entry) => entry.split(' ').next().map(str::to_string),
-            None => std::fs::read(root.join(path))
+        let here = if path == LOCK_FILE {
+            std::fs::read(root.join(LOCK_FILE))
                 .ok()
-                .map(|b| store::sha256_hex(&b)),
+                .map(|b| lock_identity(&b))
+        } else {
+            match live.files.get(path) {
+                Some(entry) => entry.split(' ').next().map(str::to_string),
+                None => std::fs::read(root.join(path))
+                    .ok()
+                    .map(|b| store::sha256_hex(&b)),
+            }
         };
         if here.as_deref() != Some(hash.as_str()) {
             out.push(path.clone());
@@ -184,6 +205,15 @@ mod tests {
             (".terraform.lock.hcl", "# maintained by terraform init\n"),
         ]);
         assert!(of_plan(&unlocked).expect("a plan").is_empty());
+        // Terraform saves the locks it loaded, not the file's comments and layout.
+        assert_eq!(
+            lock_identity(b"# edited by hand\nprovider \"x\" {\n  version = \"1.0\"\n}\n"),
+            lock_identity(b"provider \"x\" {\n    version   = \"1.0\"\n}\n")
+        );
+        assert_ne!(
+            lock_identity(b"provider \"x\" {\n  version = \"1.0\"\n}\n"),
+            lock_identity(b"provider \"x\" {\n  version = \"1.1\"\n}\n")
+        );
         let orphan = plan_file(&[
             ("tfconfig/modules.json", MODULES),
             ("tfconfig/m-x/main.tf", "?"),
