@@ -35,6 +35,19 @@ pub enum Command {
     Graph(GraphArgs),
     /// Show every setting that differs between two environments
     DiffEnv(DiffEnvArgs),
+    /// Internal: runs terraform so that it stops when the stackform that started it dies
+    #[command(name = "__run-terraform", hide = true)]
+    RunTerraform(RunTerraformArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunTerraformArgs {
+    /// Process id of the stackform run that started this one
+    #[arg(long, value_name = "PID")]
+    pub parent: u32,
+    /// The terraform binary and its arguments
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]

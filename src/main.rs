@@ -42,6 +42,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Tracing(args) => commands::tracing::run(args),
         Command::Graph(args) => commands::graph::run(args),
         Command::DiffEnv(args) => commands::diff_env::run(args),
+        Command::RunTerraform(args) => terraform::child::run(args.parent, &args.command),
     }
 }
 

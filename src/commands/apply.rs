@@ -1,25 +1,28 @@
 //! `stackform apply`: applies exactly the plan `stackform plan` saved, or refuses and says why.
 //!
-//! Refusals come before terraform runs: no saved plan, HCL changed since the plan (terraform
-//! itself would apply the old plan), stateful resources deleted or replaced without
-//! `--allow-destroy`, no confirmation. Terraform adds one of its own: a plan made against an
-//! older state is stale.
+//! Refusals come before terraform runs: no saved plan, a record for another root, HCL changed
+//! since the plan (terraform itself would apply the old plan), a plan whose own configuration
+//! snapshot is not this root's, stateful resources deleted or replaced without
+//! `--allow-destroy`. After `init`, terraform's reading of the binary plan must be the saved
+//! JSON (which the summary and the checks came from); then the confirmation. Terraform adds
+//! one refusal of its own: a plan made against an older state is stale.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::{IsTerminal as _, Write as _};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{ApplyArgs, Format};
 use crate::summary::{Risk, RiskClass, Summary};
-use crate::terraform::progress::Progress;
+use crate::terraform::progress::{Progress, Reporter};
 use crate::terraform::runner::Interrupts;
 use crate::terraform::session::{
-    Failure, Session, backend_config_files, log_block, parse_lock_timeout,
+    Failure, INTERRUPTED, Session, StepError, backend_config_files, log_block, parse_lock_timeout,
 };
 use crate::terraform::store::{self, Meta, Store};
 use crate::terraform::target::Target;
-use crate::terraform::{binary, digest, lock};
+use crate::terraform::{binary, digest, lock, nofollow, snapshot};
 
 pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     let lock_timeout = args
@@ -55,14 +58,15 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     }
     let store = Store::open(&cwd, &target.store_name)?;
     let _lock = lock::acquire(&store, "apply", &target.apply_command())?;
-    let (mut meta, summary) = check_saved_plan(&store, &target)?;
+    let saved = check_saved_plan(&store, &target, &cwd)?;
+    let summary = &saved.summary;
 
-    let destroys = stateful_destroys(&summary);
+    let destroys = stateful_destroys(summary);
     if !destroys.is_empty() && !args.allow_destroy {
         print!("{}", summary.render(Format::Text));
         bail!("{}", refuse_destroy(&target, &destroys));
     }
-    if meta.plan_exit_code == 0 {
+    if saved.meta.plan_exit_code == 0 {
         print!("{}", summary.render(Format::Text));
         eprintln!(
             "stackform: the saved plan of `{}` has no changes; nothing to apply",
@@ -76,25 +80,29 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
         args.terraform.terraform_bin.as_deref(),
         &cwd.join(store::BASE),
     )?;
-    if !meta.terraform.is_empty() && meta.terraform != bin.banner {
+    if !saved.meta.terraform.is_empty() && saved.meta.terraform != bin.banner {
         bail!(
             "the saved plan of `{}` was made by {} but `{}` is {}; terraform applies plans only \
              with the version that made them: use that version (`--terraform-bin`), or run `{}` \
              with this one",
             target.label,
-            meta.terraform,
+            saved.meta.terraform,
             bin.path.display(),
             bin.banner,
             target.plan_command()
         );
     }
-    print!("{}", summary.render(Format::Text));
-    if !args.yes {
-        confirm(&target)?;
+    if !args.yes && !std::io::stdin().is_terminal() {
+        print!("{}", summary.render(Format::Text));
+        bail!(
+            "no terminal to confirm on and `--yes` not given; nothing was applied; review the plan \
+             above, then run `{} --yes`",
+            target.apply_command()
+        );
     }
 
-    let plan_file = store.plan_path().display().to_string();
-    let backend_config: Vec<std::path::PathBuf> = meta
+    let backend_config: Vec<std::path::PathBuf> = saved
+        .meta
         .backend_config
         .iter()
         .map(std::path::PathBuf::from)
@@ -109,54 +117,134 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let session = Session {
-            bin,
-            cwd,
-            interrupts: Interrupts::install()?,
-            progress: Progress::new(),
-            lock_timeout,
-        };
+    let session = Session {
+        bin,
+        cwd,
+        interrupts: runtime.block_on(async { Interrupts::install() })?,
+        progress: Progress::new(),
+        lock_timeout,
+    };
+    let run = Run {
+        session: &session,
+        store: &store,
+        target: &target,
+        yes: args.yes,
+    };
+    let result = runtime.block_on(run.apply(saved, &backend_config));
+    // A confirmation prompt cut short by Ctrl-C leaves a thread reading standard input.
+    runtime.shutdown_background();
+    result
+}
+
+/// A saved plan that passed every check that needs no terraform.
+struct Saved {
+    meta: Meta,
+    plan: Vec<u8>,
+    json: Vec<u8>,
+    summary: Summary,
+}
+
+/// One `apply` once the checks without terraform have passed.
+struct Run<'a> {
+    session: &'a Session,
+    store: &'a Store,
+    target: &'a Target,
+    yes: bool,
+}
+
+impl Run<'_> {
+    /// `init`, `show -json` of the plan (which must be the saved JSON), the confirmation, then
+    /// `apply`. Terraform is given a private copy of the bytes that were checked, so a file
+    /// swapped in `.stackform/` after the checks is never what runs.
+    async fn apply(&self, mut saved: Saved, backend_config: &[String]) -> Result<ExitCode> {
+        let (session, target) = (self.session, self.target);
+        let scratch = self.store.scratch()?;
+        let plan_file = scratch.path().join(store::PLAN_FILE);
+        store::write_private(&plan_file, &saved.plan)?;
+        let plan_file = plan_file.display().to_string();
         let mut reporter = session.progress.root(&target.label);
         let init = session
             .step(
                 &mut reporter,
                 "init",
                 &target.root,
-                Session::init_args(&backend_config),
+                Session::init_args(backend_config),
                 &[0],
                 false,
                 false,
             )
             .await;
-        let result = match init {
+        let show = match init {
             Ok(_) => {
-                let mut apply_args = vec![
-                    "apply".to_string(),
-                    "-input=false".into(),
-                    "-no-color".into(),
-                ];
-                apply_args.extend(session.lock_timeout_arg());
-                apply_args.push(plan_file);
                 session
                     .step(
                         &mut reporter,
-                        "apply",
+                        "show",
                         &target.root,
-                        apply_args,
+                        vec![
+                            "show".into(),
+                            "-json".into(),
+                            "-no-color".into(),
+                            plan_file.clone(),
+                        ],
                         &[0],
-                        false,
                         true,
+                        false,
                     )
                     .await
             }
             Err(e) => Err(e),
         };
+        let show = match show {
+            Ok(show) => show,
+            Err(e) => return Ok(self.failed(&mut reporter, &mut saved.meta, &e)),
+        };
+        if !same_json(&show.stdout, &saved.json) {
+            reporter.finish("refused");
+            bail!(
+                "`{}` is not what terraform reads in the binary plan `{}` (one of them was \
+                 replaced); the summary and the checks would describe another plan; nothing was \
+                 applied; run `{}` again",
+                self.store.json_path().display(),
+                self.store.plan_path().display(),
+                target.plan_command()
+            );
+        }
+        // No spinner may redraw over the summary and the question.
+        reporter.finish("saved plan checked");
+        print!("{}", saved.summary.render(Format::Text));
+        if !self.yes && !confirm(target, &session.interrupts).await? {
+            eprintln!(
+                "\nstackform: interrupted at the confirmation question; nothing was applied; the \
+                 saved plan is kept"
+            );
+            return Ok(ExitCode::from(INTERRUPTED));
+        }
+        let mut reporter = session.progress.root(&target.label);
+
+        let mut apply_args = vec![
+            "apply".to_string(),
+            "-input=false".into(),
+            "-no-color".into(),
+        ];
+        apply_args.extend(session.lock_timeout_arg());
+        apply_args.push(plan_file);
+        let result = session
+            .step(
+                &mut reporter,
+                "apply",
+                &target.root,
+                apply_args,
+                &[0],
+                false,
+                true,
+            )
+            .await;
         match result {
             Ok(_) => {
                 reporter.finish("applied");
-                meta.applied_at = Some(crate::terraform::now());
-                store.write_meta(&meta)?;
+                saved.meta.applied_at = Some(crate::terraform::now());
+                self.store.write_meta(&saved.meta)?;
                 eprintln!(
                     "stackform: applied the saved plan of `{}`; run `{}` to check nothing is left",
                     target.label,
@@ -164,36 +252,52 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
                 );
                 Ok(ExitCode::SUCCESS)
             }
-            Err(e) => {
-                reporter.finish(&format!("failed at `{}`", e.step));
-                // Terraform may have written state: the record says so, and keeps the plan.
-                if e.step == "apply"
-                    && matches!(e.failure, Failure::Exit(_) | Failure::Interrupted { .. })
-                {
-                    meta.apply_failed_at = Some(crate::terraform::now());
-                    let _ = store.write_meta(&meta);
-                }
-                if e.step != "apply" {
-                    eprint!("{}", log_block(&target, &e));
-                }
-                eprintln!("stackform: error: {}", e.explain_apply(&target));
-                Ok(e.exit_code())
-            }
+            Err(e) => Ok(self.failed(&mut reporter, &mut saved.meta, &e)),
         }
-    })
+    }
+
+    /// Reports a failed step; the exit status to end with.
+    fn failed(&self, reporter: &mut Reporter, meta: &mut Meta, e: &StepError) -> ExitCode {
+        let target = self.target;
+        reporter.finish(&format!("failed at `{}`", e.step));
+        // Terraform may have written state: the record says so, and keeps the plan.
+        if e.step == "apply" && matches!(e.failure, Failure::Exit(_) | Failure::Interrupted { .. })
+        {
+            meta.apply_failed_at = Some(crate::terraform::now());
+            let _ = self.store.write_meta(meta);
+        }
+        if e.step != "apply" {
+            eprint!("{}", log_block(target, e));
+        }
+        eprintln!("stackform: error: {}", e.explain_apply(target));
+        e.exit_code()
+    }
 }
 
-/// The saved plan's record and summary, if it can still be applied.
-fn check_saved_plan(store: &Store, target: &Target) -> Result<(Meta, Summary)> {
+/// Two plan JSON documents are the same plan (compared as values: key order and spacing do
+/// not count).
+fn same_json(a: &[u8], b: &[u8]) -> bool {
+    match (
+        serde_json::from_slice::<serde_json::Value>(a),
+        serde_json::from_slice::<serde_json::Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The saved plan's record, files and summary, if it can still be applied to `target`: the
+/// record is for this root, the HCL is unchanged, the files match the record, and the plan's
+/// own configuration snapshot is this root's configuration.
+fn check_saved_plan(store: &Store, target: &Target, cwd: &Path) -> Result<Saved> {
     let plan = target.plan_command();
     let apply = target.apply_command();
     let Some(meta) = store.read_meta()? else {
-        let here = std::env::current_dir().unwrap_or_default();
         bail!(
             "no saved plan for `{}` (nothing in `{}`); plans are kept where `stackform plan` ran: \
              run this from there, or run `{plan}`, review it, then `{apply}`",
             target.label,
-            here.join(store::BASE).join(&target.store_name).display()
+            store.dir.display()
         );
     };
     if let Some(at) = &meta.applied_at {
@@ -202,30 +306,47 @@ fn check_saved_plan(store: &Store, target: &Target) -> Result<(Meta, Summary)> {
             target.label
         );
     }
+    let here = store::real_root(&target.root, cwd)?;
+    if meta.root_path != here {
+        bail!(
+            "the saved plan in `{}` was made for the root `{}`, not `{here}`; nothing was \
+             applied; run `{plan}`, review it, then `{apply}`",
+            store.dir.display(),
+            meta.root_path
+        );
+    }
     let now = digest::of_root(&target.root)?;
     if now.hex != meta.hcl_digest {
         let changed = now.changed_since(&meta.hcl_files);
         bail!(
             "the HCL of `{}` changed since it was planned at {} ({}), so the saved plan no \
-             longer matches it; nothing was applied; run `{plan}` again, review it, then `{apply}`",
+             longer matches it; nothing was applied; run `{plan}` again, review it, then \
+             `{apply}`{}",
             target.label,
             meta.planned_at,
             if changed.is_empty() {
                 "files changed".to_string()
             } else {
+                format!("changed: {}", backticked(&changed))
+            },
+            if changed.iter().any(|f| f == digest::LOCK_FILE) {
                 format!(
-                    "changed: {}",
-                    changed
-                        .iter()
-                        .map(|f| format!("`{f}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "; `{}` is written by `terraform init`: commit it, so that every checkout \
+                     installs the providers a plan was made with",
+                    digest::LOCK_FILE
                 )
+            } else {
+                String::new()
             }
         );
     }
     let read = |path: std::path::PathBuf| {
-        std::fs::read(&path).with_context(|| format!("cannot read `{}`", path.display()))
+        nofollow::read(&path)?.with_context(|| {
+            format!(
+                "`{}` is missing; nothing was applied; run `{plan}` again",
+                path.display()
+            )
+        })
     };
     let plan_bytes = read(store.plan_path())?;
     let json = read(store.json_path())?;
@@ -238,8 +359,39 @@ fn check_saved_plan(store: &Store, target: &Target) -> Result<(Meta, Summary)> {
             store.dir.display()
         );
     }
+    let snapshot = snapshot::of_plan(&plan_bytes).with_context(|| {
+        format!(
+            "cannot read `{}`; nothing was applied; run `{plan}` again",
+            store.plan_path().display()
+        )
+    })?;
+    let differ = snapshot::differences(&snapshot, &target.root, &now);
+    if !differ.is_empty() {
+        bail!(
+            "the saved plan of `{}` was not made from this root's configuration: the \
+             configuration inside `{}` differs from `{}` in {} (a plan made elsewhere, or \
+             replaced files); nothing was applied; run `{plan}` here, review it, then `{apply}`",
+            target.label,
+            store.plan_path().display(),
+            target.root.display(),
+            backticked(&differ)
+        );
+    }
     let summary = Summary::from_json(&json).context("cannot read the saved plan JSON")?;
-    Ok((meta, summary))
+    Ok(Saved {
+        meta,
+        plan: plan_bytes,
+        json,
+        summary,
+    })
+}
+
+fn backticked(paths: &[String]) -> String {
+    paths
+        .iter()
+        .map(|f| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn stateful_destroys(summary: &Summary) -> Vec<&Risk> {
@@ -264,15 +416,10 @@ fn refuse_destroy(target: &Target, destroys: &[&Risk]) -> String {
     )
 }
 
-/// Asks on the terminal; production asks for its name rather than `yes`.
-fn confirm(target: &Target) -> Result<()> {
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "no terminal to confirm on and `--yes` not given; nothing was applied; review the plan \
-             above, then run `{} --yes`",
-            target.apply_command()
-        );
-    }
+/// Asks on the terminal; production asks for its name rather than `yes`. `false` when an
+/// interrupt came first.
+async fn confirm(target: &Target, interrupts: &Interrupts) -> Result<bool> {
+    use tokio::io::AsyncBufReadExt as _;
     let expected = expected_answer(target);
     eprint!(
         "apply this plan to `{}`? type `{expected}` to confirm: ",
@@ -280,14 +427,20 @@ fn confirm(target: &Target) -> Result<()> {
     );
     std::io::stderr().flush()?;
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    tokio::select! {
+        read = stdin.read_line(&mut answer) => {
+            read.context("cannot read the answer")?;
+        }
+        () = interrupts.wait() => return Ok(false),
+    }
     if answer.trim() != expected {
         bail!(
             "not confirmed (expected `{expected}`); nothing was applied; run `{}` again to apply",
             target.apply_command()
         );
     }
-    Ok(())
+    Ok(true)
 }
 
 /// `yes`, or for a production environment its name, so that a habit of typing `yes` is not
@@ -301,7 +454,6 @@ fn expected_answer(target: &Target) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     /// A plan that replaces a DynamoDB table and updates a function: only the table counts.
     const REPLACES_A_TABLE: &str = r#"{

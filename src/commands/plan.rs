@@ -204,7 +204,6 @@ async fn plan_steps(
     let setup = |e| StepError::other("setup", e);
     let store = Store::open(&session.cwd, &target.store_name).map_err(setup)?;
     let _lock = lock::acquire(&store, "plan", &target.plan_command()).map_err(setup)?;
-    let before = digest::of_root(&target.root).map_err(setup)?;
     let scratch = store.scratch().map_err(setup)?;
     let plan_file = scratch.path().join(PLAN_FILE).display().to_string();
 
@@ -221,6 +220,8 @@ async fn plan_steps(
             false,
         )
         .await?;
+    // After `init`, which writes `.terraform.lock.hcl` (part of the digest) on a first run.
+    let before = digest::of_root(&target.root).map_err(setup)?;
     let mut plan_args = vec![
         "plan".to_string(),
         "-input=false".into(),
@@ -275,6 +276,7 @@ async fn plan_steps(
     let meta = Meta {
         format: FORMAT,
         root: target.root.display().to_string(),
+        root_path: store::real_root(&target.root, &session.cwd).map_err(setup)?,
         hcl_digest: before.hex,
         hcl_files: before.files,
         plan_sha256: String::new(),

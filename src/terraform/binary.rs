@@ -147,7 +147,7 @@ fn cached_banner(path: &Path, cache_dir: &Path) -> Result<String> {
         })
         .unwrap_or(false);
     if !script
-        && let Ok(text) = std::fs::read(&cache)
+        && let Ok(Some(text)) = super::nofollow::read(&cache)
         && let Ok(entry) = serde_json::from_slice::<CacheEntry>(&text)
         && entry == key(entry.banner.clone())
     {

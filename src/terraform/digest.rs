@@ -45,7 +45,7 @@ impl HclDigest {
 pub fn of_root(root: &Path) -> Result<HclDigest> {
     let mut queue = VecDeque::from([String::new()]);
     let mut seen = BTreeSet::new();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut files: Vec<(String, String)> = Vec::new();
     while let Some(label) = queue.pop_front() {
         let dir = if label.is_empty() {
             root.to_path_buf()
@@ -57,23 +57,36 @@ pub fn of_root(root: &Path) -> Result<HclDigest> {
             continue;
         }
         let is_root = label.is_empty();
-        for path in config_files(&dir, is_root)? {
-            let name = path
+        for file in config_files(&dir, is_root)? {
+            let name = file
+                .path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let bytes = std::fs::read(&path)
-                .with_context(|| format!("cannot read `{}`", path.display()))?;
-            for source in local_module_sources(&name, &bytes) {
-                queue.push_back(normalize(&join(&label, &source)));
+            // Terraform reads through a link: so does the digest, and it names the target so
+            // that pointing the link elsewhere counts as a change too.
+            let bytes = match std::fs::read(&file.path) {
+                Ok(bytes) => Some(bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && file.link.is_some() => None,
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot read `{}`", file.path.display()));
+                }
+            };
+            if let Some(bytes) = &bytes {
+                for source in local_module_sources(&name, bytes) {
+                    queue.push_back(normalize(&join(&label, &source)));
+                }
             }
-            files.push((join(&label, &name), bytes));
+            let hash = bytes.map_or_else(|| "missing".to_string(), |b| store::sha256_hex(&b));
+            let entry = match &file.link {
+                Some(target) => format!("{hash} -> {}", target.display()),
+                None => hash,
+            };
+            files.push((join(&label, &name), entry));
         }
     }
-    let files: BTreeMap<String, String> = files
-        .into_iter()
-        .map(|(name, bytes)| (name, store::sha256_hex(&bytes)))
-        .collect();
+    let files: BTreeMap<String, String> = files.into_iter().collect();
     let mut hasher = Sha256::new();
     for (name, hash) in &files {
         hasher.update(format!("{hash}  {name}\n").as_bytes());
@@ -84,9 +97,16 @@ pub fn of_root(root: &Path) -> Result<HclDigest> {
     })
 }
 
-/// The files terraform reads from a module folder; variable files only count in the root,
-/// the one place terraform loads them automatically.
-fn config_files(dir: &Path, is_root: bool) -> Result<Vec<PathBuf>> {
+/// A configuration file of a module folder; `link` is the target when it is a symbolic link.
+struct ConfigFile {
+    path: PathBuf,
+    link: Option<PathBuf>,
+}
+
+/// The files terraform (or OpenTofu) reads from a module folder: `.tf`, `.tf.json`, `.tofu`,
+/// `.tofu.json`, and in the root also the dependency lock file and the variable files terraform
+/// loads by itself. Names terraform ignores (hidden, `#...`, `...~`) are left out, like it does.
+fn config_files(dir: &Path, is_root: bool) -> Result<Vec<ConfigFile>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         // A missing module folder is terraform's error to report; it changes nothing to hash.
@@ -97,19 +117,51 @@ fn config_files(dir: &Path, is_root: bool) -> Result<Vec<PathBuf>> {
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let config = name.ends_with(".tf") || name.ends_with(".tf.json");
-        let vars = is_root
-            && (name == "terraform.tfvars"
-                || name == "terraform.tfvars.json"
-                || name.ends_with(".auto.tfvars")
-                || name.ends_with(".auto.tfvars.json"));
-        if (config || vars) && entry.file_type()?.is_file() {
-            out.push(entry.path());
+        if !is_config_name(&name, is_root) {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        let link = if kind.is_symlink() {
+            Some(std::fs::read_link(entry.path())?)
+        } else {
+            None
+        };
+        // A link is followed (a dangling one is still recorded); folders and others are not
+        // configuration.
+        let file = kind.is_file()
+            || (link.is_some() && std::fs::metadata(entry.path()).map_or(true, |m| m.is_file()));
+        if file {
+            out.push(ConfigFile {
+                path: entry.path(),
+                link,
+            });
         }
     }
-    out.sort();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
+
+/// Whether terraform reads a file of this name from a module folder (`is_root`: the root).
+pub fn is_config_name(name: &str, is_root: bool) -> bool {
+    if is_root && name == LOCK_FILE {
+        return true;
+    }
+    if name.starts_with('.') || name.starts_with('#') || name.ends_with('~') {
+        return false;
+    }
+    let config = [".tf", ".tf.json", ".tofu", ".tofu.json"]
+        .iter()
+        .any(|ext| name.ends_with(ext));
+    let vars = is_root
+        && (name == "terraform.tfvars"
+            || name == "terraform.tfvars.json"
+            || name.ends_with(".auto.tfvars")
+            || name.ends_with(".auto.tfvars.json"));
+    config || vars
+}
+
+/// The dependency lock file: it decides which provider builds `init` installs for `apply`.
+pub const LOCK_FILE: &str = ".terraform.lock.hcl";
 
 /// `source` values of `module` blocks that point at a local folder (`./x`, `../x`).
 fn local_module_sources(name: &str, bytes: &[u8]) -> Vec<String> {
@@ -117,7 +169,7 @@ fn local_module_sources(name: &str, bytes: &[u8]) -> Vec<String> {
         return Vec::new();
     };
     let mut sources = Vec::new();
-    if name.ends_with(".tf") {
+    if name.ends_with(".tf") || name.ends_with(".tofu") {
         let Ok(body) = hcl::parse(text) else {
             return Vec::new();
         };
@@ -128,7 +180,7 @@ fn local_module_sources(name: &str, bytes: &[u8]) -> Vec<String> {
                 }
             }
         }
-    } else if name.ends_with(".tf.json") {
+    } else if name.ends_with(".tf.json") || name.ends_with(".tofu.json") {
         let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
             return Vec::new();
         };
@@ -153,7 +205,7 @@ fn local_module_sources(name: &str, bytes: &[u8]) -> Vec<String> {
     sources
 }
 
-fn join(label: &str, rest: &str) -> String {
+pub fn join(label: &str, rest: &str) -> String {
     if label.is_empty() {
         rest.to_string()
     } else {
@@ -163,7 +215,7 @@ fn join(label: &str, rest: &str) -> String {
 
 /// Resolves `.` and `..` textually (`../../modules/x/../y` is `../../modules/y`), so one folder
 /// reached two ways gets one name.
-fn normalize(path: &str) -> String {
+pub fn normalize(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for c in Path::new(path).components() {
         match c {
@@ -234,6 +286,42 @@ mod tests {
         );
         write(t.path(), "environments/dev/notes.txt", "still ignored\n");
         assert_eq!(second, of_root(&root).expect("digest"));
+    }
+
+    #[test]
+    fn links_lock_files_and_tofu_files_count_and_ignored_names_do_not() {
+        let t = tempfile::tempdir().expect("test setup");
+        write(
+            t.path(),
+            "shared/main.tf",
+            "resource \"terraform_data\" \"a\" {}\n",
+        );
+        write(t.path(), "root/.terraform.lock.hcl", "# lock\n");
+        write(t.path(), "root/extra.tofu", "locals {}\n");
+        write(t.path(), "root/.hidden.tf", "ignored by terraform\n");
+        write(t.path(), "root/main.tf~", "an editor's backup\n");
+        let root = t.path().join("root");
+        std::os::unix::fs::symlink("../shared/main.tf", root.join("main.tf")).expect("test setup");
+        let first = of_root(&root).expect("digest");
+        assert_eq!(
+            first.files.keys().collect::<Vec<_>>(),
+            [".terraform.lock.hcl", "extra.tofu", "main.tf"]
+        );
+        assert!(
+            first.files["main.tf"].ends_with(" -> ../shared/main.tf"),
+            "{:?}",
+            first.files
+        );
+        write(
+            t.path(),
+            "shared/main.tf",
+            "resource \"terraform_data\" \"b\" {}\n",
+        );
+        let second = of_root(&root).expect("digest");
+        assert_eq!(second.changed_since(&first.files), ["main.tf"]);
+        write(t.path(), "root/.terraform.lock.hcl", "# other providers\n");
+        let third = of_root(&root).expect("digest");
+        assert_eq!(third.changed_since(&second.files), [".terraform.lock.hcl"]);
     }
 
     #[test]

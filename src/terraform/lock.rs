@@ -9,8 +9,9 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read as _, Seek as _, Write as _};
 use std::os::unix::fs::OpenOptionsExt as _;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context as _, Result, bail};
 
+use super::nofollow;
 use super::store::Store;
 
 /// Held until dropped.
@@ -23,14 +24,17 @@ pub struct RunLock {
 pub fn acquire(store: &Store, operation: &str, hint: &str) -> Result<RunLock> {
     let path = store.lock_path();
     // No truncation on open: the text belongs to the holder until we hold the lock.
-    let mut file = OpenOptions::new()
-        .mode(0o600)
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .with_context(|| format!("cannot open `{}`", path.display()))?;
+    // Never through a link: truncating the holder's text would truncate the link's target.
+    let mut file = nofollow::open(
+        &path,
+        OpenOptions::new()
+            .mode(0o600)
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+    )
+    .map_err(|e| nofollow::explain(&path, e, "open"))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {

@@ -2,11 +2,14 @@
 //! it with tokio, saving plans under `.stackform/`, and reading its failures.
 
 pub mod binary;
+pub mod child;
 pub mod digest;
 pub mod lock;
+pub mod nofollow;
 pub mod progress;
 pub mod runner;
 pub mod session;
+pub mod snapshot;
 pub mod store;
 pub mod target;
 

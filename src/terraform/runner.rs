@@ -1,7 +1,8 @@
 //! Running one terraform command with tokio: output captured line by line (and passed on to a
 //! sink), Ctrl-C forwarded.
 //!
-//! Terraform runs in its own process group, so a Ctrl-C typed at the terminal reaches only
+//! Terraform is started through `child`, which ties its life to stackform's (a SIGKILL of
+//! stackform makes it stop as after a Ctrl-C). It runs in its own process group, so a Ctrl-C typed at the terminal reaches only
 //! stackform: terraform treats a second SIGINT as "exit now", and the terminal's copy plus ours
 //! would be two. The first interrupt is forwarded once as SIGINT, which makes terraform stop
 //! its operation, write state and release the state lock; a second one kills its group.
@@ -13,7 +14,6 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use rustix::process::{Pid, Signal, kill_process, kill_process_group};
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncReadExt as _, BufReader};
-use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
 
 /// Counts SIGINT and SIGTERM (how CI cancels a job) received by stackform.
@@ -45,6 +45,15 @@ impl Interrupts {
     pub fn count(&self) -> u32 {
         *self.rx.borrow()
     }
+
+    /// Returns once an interrupt has come (at once if one already has).
+    pub async fn wait(&self) {
+        let mut rx = self.rx.clone();
+        if rx.wait_for(|n| *n > 0).await.is_err() {
+            // The counter is gone: no interrupt can come any more.
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// How one terraform command ended.
@@ -70,15 +79,21 @@ pub async fn run(
     interrupts: &Interrupts,
     sink: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Outcome> {
-    let mut child = Command::new(bin)
-        .args(args)
-        .current_dir(dir)
-        .envs(super::child_env())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
+    let spawn = |mut command: tokio::process::Command| {
+        command
+            .args(args)
+            .current_dir(dir)
+            .envs(super::child_env())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+    };
+    // Without the tie when stackform's own binary cannot be started again (replaced on disk
+    // while running): terraform still runs, as it would have before.
+    let mut child = spawn(super::child::command(bin))
+        .or_else(|_| spawn(tokio::process::Command::new(bin)))
         .with_context(|| format!("cannot start `{}`", bin.display()))?;
     let pid = child.id().and_then(|id| Pid::from_raw(id as i32));
 

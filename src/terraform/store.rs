@@ -7,13 +7,13 @@
 //! reads as "no saved plan", never as a plan paired with another plan's metadata.
 
 use std::collections::BTreeMap;
-use std::fs::DirBuilder;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use super::nofollow;
 
 /// The folder, relative to the working directory, that holds every saved plan.
 pub const BASE: &str = ".stackform";
@@ -30,6 +30,10 @@ pub struct Meta {
     pub format: u32,
     /// The root as given on the command line (`environments/dev`, or `--dir`'s value).
     pub root: String,
+    /// The root's real path (links resolved), relative to the working directory when inside
+    /// it (so a CI artifact applies in another checkout), else absolute: `apply` refuses a
+    /// record made for another root.
+    pub root_path: String,
     /// sha256 over the root's HCL and the local modules it calls (see `digest`).
     pub hcl_digest: String,
     /// The files that went into `hcl_digest`, relative to the root, with their sha256.
@@ -48,7 +52,8 @@ pub struct Meta {
     pub apply_failed_at: Option<String>,
 }
 
-pub const FORMAT: u32 = 1;
+/// 2: `root_path`, and the plan's own configuration checked at `apply`.
+pub const FORMAT: u32 = 2;
 
 /// One root's folder under `.stackform/`.
 pub struct Store {
@@ -56,29 +61,24 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating, 0700) `.stackform/<name>/` under `base`.
+    /// Opens (creating, 0700) `.stackform/<name>/` under `base`. Links are refused there, at
+    /// the two folders and at each file name the store uses (see `nofollow`).
     pub fn open(base: &Path, name: &str) -> Result<Self> {
         let dir = base.join(BASE).join(name);
-        private_dir(&base.join(BASE))?;
-        private_dir(&dir)?;
+        nofollow::private_dir(&base.join(BASE))?;
+        nofollow::private_dir(&dir)?;
         // Saved plans hold secrets in clear text: keep them out of any repository, not only
         // one whose .gitignore already names `.stackform/`.
         let ignore = base.join(BASE).join(".gitignore");
-        if !ignore.exists() {
+        if std::fs::symlink_metadata(&ignore).is_err() {
             write_private(
                 &ignore,
                 b"# Saved plans hold secrets in clear text; never commit them.\n*\n",
             )?;
         }
         // Files carried in from elsewhere (a CI artifact keeps no modes) are narrowed too.
-        for file in [PLAN_FILE, JSON_FILE, META_FILE] {
-            let path = dir.join(file);
-            if let Ok(m) = std::fs::metadata(&path)
-                && m.permissions().mode() & 0o077 != 0
-            {
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                    .with_context(|| format!("cannot restrict `{}`", path.display()))?;
-            }
+        for file in [PLAN_FILE, JSON_FILE, META_FILE, LOCK_FILE] {
+            nofollow::restrict(&dir.join(file))?;
         }
         Ok(Self { dir })
     }
@@ -102,11 +102,23 @@ impl Store {
     /// The saved plan's metadata, or `None` when there is no saved plan.
     pub fn read_meta(&self) -> Result<Option<Meta>> {
         let path = self.meta_path();
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
+        let Some(bytes) = nofollow::read(&path)? else {
+            return Ok(None);
         };
+        // The format first: an older record lacks fields this one needs.
+        #[derive(Deserialize)]
+        struct Format {
+            format: u32,
+        }
+        if let Ok(Format { format }) = serde_json::from_slice(&bytes)
+            && format != FORMAT
+        {
+            anyhow::bail!(
+                "`{}` was written by another stackform version (format {format}); run `stackform \
+                 plan` again",
+                path.display()
+            );
+        }
         let meta: Meta = serde_json::from_slice(&bytes).with_context(|| {
             format!(
                 "`{}` is not a stackform plan record; delete `{}` and plan again",
@@ -114,13 +126,6 @@ impl Store {
                 self.dir.display()
             )
         })?;
-        if meta.format != FORMAT {
-            anyhow::bail!(
-                "`{}` was written by another stackform version (format {}); plan again",
-                path.display(),
-                meta.format
-            );
-        }
         Ok(Some(meta))
     }
 
@@ -143,10 +148,9 @@ impl Store {
     /// `meta` (whose hashes are filled in here).
     pub fn commit(&self, scratch: &Path, json: &[u8], mut meta: Meta) -> Result<Meta> {
         let plan_tmp = scratch.join(PLAN_FILE);
-        std::fs::set_permissions(&plan_tmp, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot restrict `{}`", plan_tmp.display()))?;
-        let plan_bytes = std::fs::read(&plan_tmp)
-            .with_context(|| format!("cannot read `{}`", plan_tmp.display()))?;
+        nofollow::restrict(&plan_tmp)?;
+        let plan_bytes = nofollow::read(&plan_tmp)?
+            .with_context(|| format!("terraform wrote no plan to `{}`", plan_tmp.display()))?;
         meta.plan_sha256 = sha256_hex(&plan_bytes);
         meta.json_sha256 = sha256_hex(json);
 
@@ -163,28 +167,14 @@ impl Store {
     }
 }
 
-/// Creates `dir` as 0700, or narrows an existing one to 0700.
-fn private_dir(dir: &Path) -> Result<()> {
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let mode = std::fs::metadata(dir)?.permissions().mode();
-    if mode & 0o077 != 0 {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot restrict `{}` to its owner", dir.display()))?;
-    }
-    Ok(())
-}
-
 /// Writes `bytes` to `path` with mode 0600 through a temporary file and a rename.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    private_dir(dir)?;
+    nofollow::private_dir(dir)?;
+    nofollow::refuse_link_at(path)?;
     // No fsync: a file torn by a crash fails the hash check against `meta.json` (itself
     // unreadable if torn), which reads as "plan again"; a flush per file would buy nothing.
     crate::write::replace_file(path, bytes, 0o600, false)
@@ -246,6 +236,19 @@ pub fn name_for_dir(dir: &Path, cwd: &Path) -> Result<String> {
     Ok(format!("dir-{name}"))
 }
 
+/// The root's real path (links resolved) for `Meta::root_path`: relative to the working
+/// directory when inside it, else absolute.
+pub fn real_root(root: &Path, cwd: &Path) -> Result<String> {
+    let abs = std::fs::canonicalize(root)
+        .with_context(|| format!("cannot find the root `{}`", root.display()))?;
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    Ok(match abs.strip_prefix(&cwd) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+        Ok(rel) => rel.display().to_string(),
+        Err(_) => abs.display().to_string(),
+    })
+}
+
 fn file_name(p: &Path) -> String {
     p.file_name()
         .map_or_else(|| "root".to_string(), |n| n.to_string_lossy().into_owned())
@@ -254,6 +257,7 @@ fn file_name(p: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
 
     #[test]
     fn dir_names_are_relative_to_the_working_directory() {

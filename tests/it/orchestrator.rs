@@ -896,3 +896,328 @@ fn a_markdown_summary_of_one_root_names_it() {
         plan.stdout
     );
 }
+
+/// A file outside the checkout's `.stackform/` that a planted link points at: its text and
+/// mode must survive every run.
+struct Victim {
+    dir: tempfile::TempDir,
+}
+
+impl Victim {
+    fn new() -> Self {
+        let v = Self {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        };
+        std::fs::write(v.file(), "precious\n").expect("write the victim");
+        std::fs::set_permissions(v.file(), std::fs::Permissions::from_mode(0o644))
+            .expect("chmod the victim");
+        std::fs::set_permissions(v.dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the victim's folder");
+        v
+    }
+
+    fn file(&self) -> PathBuf {
+        self.dir.path().join("victim")
+    }
+
+    fn assert_untouched(&self, case: &str) {
+        assert_eq!(
+            std::fs::read_to_string(self.file()).expect("the victim is still there"),
+            "precious\n",
+            "{case}: the linked file's text must stay"
+        );
+        assert_eq!(mode(&self.file()), 0o644, "{case}: its mode must stay");
+        assert_eq!(
+            mode(self.dir.path()),
+            0o755,
+            "{case}: its folder's mode must stay"
+        );
+        let names: Vec<_> = std::fs::read_dir(self.dir.path())
+            .expect("the victim's folder")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(
+            names,
+            ["victim"],
+            "{case}: nothing may be written next to it"
+        );
+    }
+}
+
+#[test]
+fn plan_refuses_symlinks_in_the_saved_plan_folder_and_leaves_their_targets_alone() {
+    for file in ["lock", "plan.json", "meta.json", "plan.tfplan"] {
+        let c = Checkout::new().root("basic", "infra");
+        let victim = Victim::new();
+        std::fs::create_dir_all(c.path(".stackform/dir-infra")).expect("create the store");
+        std::os::unix::fs::symlink(victim.file(), c.saved("dir-infra", file))
+            .expect("plant a link");
+        let plan = c.run(&["plan", "--dir", "infra"]);
+        assert_eq!(plan.status, 1, "{file}: {}", plan.stderr);
+        assert!(
+            plan.stderr
+                .contains(&format!(".stackform/dir-infra/{file}` is a symbolic link")),
+            "{file}: {}",
+            plan.stderr
+        );
+        assert!(plan.stderr.contains("remove it"), "{file}: {}", plan.stderr);
+        victim.assert_untouched(file);
+    }
+    // The plan's own folder, or `.stackform/` itself, linked to a folder elsewhere.
+    for link in [".stackform/dir-infra", ".stackform"] {
+        let c = Checkout::new().root("basic", "infra");
+        let victim = Victim::new();
+        if link != ".stackform" {
+            std::fs::create_dir_all(c.path(".stackform")).expect("create the store");
+        }
+        std::os::unix::fs::symlink(victim.dir.path(), c.path(link)).expect("plant a link");
+        let plan = c.run(&["plan", "--dir", "infra"]);
+        assert_eq!(plan.status, 1, "{link}: {}", plan.stderr);
+        assert!(
+            plan.stderr.contains(&format!("{link}` is a symbolic link")),
+            "{link}: {}",
+            plan.stderr
+        );
+        victim.assert_untouched(link);
+    }
+}
+
+#[test]
+fn apply_does_not_read_a_saved_plan_through_a_symlink() {
+    for file in ["meta.json", "plan.json", "plan.tfplan"] {
+        let c = Checkout::new().root("basic", "infra");
+        assert_eq!(c.run(&["plan", "--dir", "infra"]).status, 2);
+        // The same bytes, but kept elsewhere: a link can be swapped after it was checked.
+        let elsewhere = tempfile::tempdir().expect("temporary directory");
+        let moved = elsewhere.path().join(file);
+        std::fs::rename(c.saved("dir-infra", file), &moved).expect("move the file");
+        std::os::unix::fs::symlink(&moved, c.saved("dir-infra", file)).expect("plant a link");
+        let apply = c.run(&["apply", "--dir", "infra", "--yes"]);
+        assert_eq!(apply.status, 1, "{file}: {}", apply.stderr);
+        assert!(
+            apply
+                .stderr
+                .contains(&format!(".stackform/dir-infra/{file}` is a symbolic link")),
+            "{file}: {}",
+            apply.stderr
+        );
+        assert!(
+            !c.path("infra/terraform.tfstate").exists(),
+            "{file}: nothing applied"
+        );
+    }
+}
+
+#[test]
+fn a_symlinked_tf_file_is_part_of_the_digest() {
+    let c = Checkout::new();
+    std::fs::create_dir_all(c.path("shared")).expect("create a folder");
+    std::fs::create_dir_all(c.path("infra")).expect("create a folder");
+    c.write(
+        "shared/main.tf",
+        "resource \"terraform_data\" \"one\" {\n  input = \"planned\"\n}\n",
+    );
+    std::os::unix::fs::symlink("../shared/main.tf", c.path("infra/main.tf")).expect("link");
+    assert_eq!(c.run(&["plan", "--dir", "infra"]).status, 2);
+    let files = c.meta("dir-infra")["hcl_files"].clone();
+    assert!(files.get("main.tf").is_some(), "{files}");
+
+    // What terraform reads through the link changes after the plan.
+    c.write(
+        "shared/main.tf",
+        "resource \"terraform_data\" \"one\" {\n  input = \"changed\"\n}\n",
+    );
+    let apply = c.run(&["apply", "--dir", "infra", "--yes"]);
+    assert_eq!(apply.status, 1, "{}", apply.stderr);
+    assert!(
+        apply.stderr.contains("changed: `main.tf`"),
+        "{}",
+        apply.stderr
+    );
+    assert!(
+        !c.path("infra/terraform.tfstate").exists(),
+        "nothing applied"
+    );
+}
+
+/// Rewrites the two file hashes of a saved plan's record after its files were replaced, as
+/// anyone who can write `.stackform/` can.
+fn fix_hashes(c: &Checkout, name: &str) {
+    use sha2::Digest as _;
+    let hash = |file: &str| {
+        let bytes = std::fs::read(c.saved(name, file)).expect("a saved file");
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let mut meta = c.meta(name);
+    meta["plan_sha256"] = hash("plan.tfplan").into();
+    meta["json_sha256"] = hash("plan.json").into();
+    std::fs::write(
+        c.saved(name, "meta.json"),
+        serde_json::to_vec_pretty(&meta).expect("JSON"),
+    )
+    .expect("rewrite meta.json");
+}
+
+/// Roots `roots/a` and `roots/b`, each planned.
+fn two_planned_roots() -> Checkout {
+    let c = Checkout::new().root("all", "roots");
+    assert_eq!(c.run(&["plan", "--dir", "roots/a"]).status, 2);
+    assert_eq!(c.run(&["plan", "--dir", "roots/b"]).status, 2);
+    c
+}
+
+#[test]
+fn a_plan_copied_from_another_root_is_refused_even_with_consistent_hashes() {
+    let c = two_planned_roots();
+    for file in ["plan.tfplan", "plan.json"] {
+        std::fs::copy(c.saved("dir-roots-b", file), c.saved("dir-roots-a", file))
+            .expect("copy b's plan over a's");
+    }
+    fix_hashes(&c, "dir-roots-a");
+    let apply = c.run(&["apply", "--dir", "roots/a", "--yes"]);
+    assert_eq!(apply.status, 1, "{}", apply.stderr);
+    assert!(
+        apply
+            .stderr
+            .contains("the saved plan of `roots/a` was not made from this root's configuration"),
+        "{}",
+        apply.stderr
+    );
+    assert!(apply.stderr.contains("`main.tf`"), "{}", apply.stderr);
+    assert!(
+        !c.path("roots/a/terraform.tfstate").exists(),
+        "nothing applied"
+    );
+    assert!(
+        !c.path("roots/b/terraform.tfstate").exists(),
+        "nothing applied"
+    );
+}
+
+#[test]
+fn a_plan_json_that_does_not_describe_the_binary_plan_is_refused() {
+    let c = two_planned_roots();
+    // A's real plan with b's summary: what is shown and checked is not what would run.
+    std::fs::copy(
+        c.saved("dir-roots-b", "plan.json"),
+        c.saved("dir-roots-a", "plan.json"),
+    )
+    .expect("copy b's JSON over a's");
+    fix_hashes(&c, "dir-roots-a");
+    let apply = c.run(&["apply", "--dir", "roots/a", "--yes"]);
+    assert_eq!(apply.status, 1, "{}", apply.stderr);
+    assert!(
+        apply.stderr.contains(
+            ".stackform/dir-roots-a/plan.json` is not what terraform reads in the binary plan"
+        ),
+        "{}",
+        apply.stderr
+    );
+    assert!(
+        !c.path("roots/a/terraform.tfstate").exists(),
+        "nothing applied"
+    );
+}
+
+/// Processes whose parent is `pid`, from `/proc`.
+fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|s| {
+                    let after = s.rsplit_once(')')?.1.split_whitespace().nth(1)?.to_string();
+                    after.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+/// Whether `pid` is still running (a zombie waiting to be reaped is not).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .is_some_and(|zombie| !zombie)
+}
+
+#[test]
+fn sigkill_of_apply_stops_terraform_and_releases_its_state_lock() {
+    let c = Checkout::new().root("slow", "infra");
+    // The saved plan carries the variable: the provisioner sleeps 30 s.
+    let plan = output(
+        c.command(&["plan", "--dir", "infra"])
+            .env("TF_VAR_sleep", "30")
+            .output()
+            .expect("run stackform"),
+    );
+    assert_eq!(plan.status, 2, "{}", plan.stderr);
+    let mut apply = c
+        .command(&["apply", "--dir", "infra", "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start stackform");
+    wait_for("the provisioner to start", 20, || {
+        c.path("infra/started").exists()
+    });
+    let lock = c.path("infra/.terraform.tfstate.lock.info");
+    assert!(lock.exists(), "terraform holds the local state lock");
+    let terraform: Vec<u32> = children_of(apply.id())
+        .into_iter()
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm"))
+                .is_ok_and(|c| c.trim() == "terraform")
+        })
+        .collect();
+    assert_eq!(terraform.len(), 1, "one terraform child of stackform");
+
+    apply.kill().expect("SIGKILL stackform");
+    apply.wait().expect("reap stackform");
+    wait_for("terraform to end after stackform was killed", 15, || {
+        !running(terraform[0])
+    });
+    wait_for("the state lock to be released", 5, || !lock.exists());
+    // The state is usable: a new plan takes the lock and has the rest to do.
+    let plan = output(
+        c.command(&["plan", "--dir", "infra"])
+            .env("TF_VAR_sleep", "0")
+            .output()
+            .expect("run stackform"),
+    );
+    assert_eq!(plan.status, 2, "{}", plan.stderr);
+}
+
+#[test]
+fn the_terraform_starter_refuses_when_its_stackform_is_gone() {
+    // Started by this test, not by the stackform it names: the death signal would tie
+    // terraform to the wrong process, so nothing is started.
+    let c = Checkout::new();
+    let out = c.run(&["__run-terraform", "--parent", "1", "--", "touch", "started"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the stackform run that started terraform has ended"),
+        "{}",
+        out.stderr
+    );
+    assert!(!c.path("started").exists());
+    let me = std::process::id().to_string();
+    let out = c.run(&["__run-terraform", "--parent", &me, "--", "touch", "started"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(
+        c.path("started").exists(),
+        "with the right parent it becomes the command"
+    );
+}
