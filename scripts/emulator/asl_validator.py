@@ -2,8 +2,8 @@
 
 One node process answers every ValidateStateMachineDefinition call of the emulator: requests
 and answers are JSON lines over its standard input and output, one at a time under a lock
-(moto's server handles requests on several threads). Starting node for each call would cost
-about ten times the validation itself (figures in docs/emulator.md).
+(moto's server handles requests on several threads). A node process per call would add node's
+start-up and module loading to every call: about three times slower (docs/emulator.md).
 """
 
 import json

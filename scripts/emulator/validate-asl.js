@@ -3,9 +3,9 @@
 // One long-lived process: it reads one JSON request per line on standard input,
 // {"id": N, "definition": {...}}, and writes one JSON answer per line on standard output,
 // {"id": N, "errors": [{"code": ..., "message": ..., "location": ...}]} or
-// {"id": N, "crash": "..."} when the validator itself throws. Starting node and compiling the
-// validator's JSON schemas costs far more than one validation (see docs/emulator.md), and the
-// AWS provider asks on every plan and apply of a state machine, so the process is kept.
+// {"id": N, "crash": "..."} when the validator itself throws. Starting node and loading the
+// validator costs about twice one validation (docs/emulator.md), and the AWS provider asks on
+// every plan of a changed state machine, so the process is kept.
 // It exits when standard input closes, so it never outlives the emulator that started it.
 "use strict";
 

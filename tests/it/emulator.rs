@@ -125,8 +125,8 @@ impl Drop for Emulator {
     }
 }
 
-/// `(pid, state)` of each live process whose parent is `parent` and whose name is `name`.
-fn children_named(parent: u32, name: &str) -> Vec<(u32, char)> {
+/// The process ids of the processes whose parent is `parent` and whose name is `name`.
+fn children_named(parent: u32, name: &str) -> Vec<u32> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
@@ -136,13 +136,12 @@ fn children_named(parent: u32, name: &str) -> Vec<(u32, char)> {
         let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
             continue;
         };
-        let mut rest = stat[close + 1..].split_whitespace();
-        let state = rest.next().and_then(|s| s.chars().next());
-        let ppid = rest.next().and_then(|p| p.parse::<u32>().ok());
-        if &stat[open + 1..close] == name && ppid == Some(parent) {
-            if let (Ok(pid), Some(state)) = (stat[..open].trim().parse(), state) {
-                out.push((pid, state));
-            }
+        let ppid = stat[close + 1..].split_whitespace().nth(1);
+        if &stat[open + 1..close] == name
+            && ppid.and_then(|p| p.parse().ok()) == Some(parent)
+            && let Ok(pid) = stat[..open].trim().parse()
+        {
+            out.push(pid);
         }
     }
     out
@@ -241,7 +240,7 @@ fn emulator_validates_with_asl_validator_lists_versions_and_stops_on_sigterm() {
         "exit after SIGTERM: {status}\n{}",
         emu.stderr()
     );
-    for (pid, _) in validators {
+    for pid in validators {
         assert!(
             !is_running(pid),
             "the node validator {pid} outlived the emulator"
