@@ -68,7 +68,12 @@ def main(argv: list[str]) -> int:
                 HOST, args.port, app, threaded=True, request_handler=MotoRequestHandler
             )
         except SystemExit:
-            # werkzeug has already said that the port is taken.
+            # werkzeug has printed its own lines about the port already.
+            print(
+                f"aws-emulator: error: port {args.port} is in use: pick another `--port`, "
+                "or leave it out for a free one",
+                file=sys.stderr,
+            )
             return 1
         url = f"http://{HOST}:{server.port}"
         # moto builds some URLs (Lambda environments, Batch) from MOTO_PORT.
