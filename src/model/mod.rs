@@ -33,6 +33,9 @@ use table::Table;
 use workflow::StateMachine;
 use xray::{Group, SamplingRule, SdkLayer, XRay};
 
+/// The hashicorp/aws versions the rendered HCL is written for: 5.100 and every 6.x.
+pub const DEFAULT_AWS_PROVIDER: &str = ">= 5.100, < 7.0";
+
 /// The E-Com67 model, used when no stack file is present.
 pub const DEFAULT_STACK: &str = include_str!("../../stack.toml");
 
@@ -77,6 +80,8 @@ pub struct Stack {
     pub env: String,
     pub region: Located<String>,
     pub artifact_bucket: Located<String>,
+    /// Version constraint on hashicorp/aws written into every `versions.tf`.
+    pub aws_provider: Located<String>,
     pub state: StateBackend,
     pub settings: Settings,
     pub tables: Vec<Table>,
@@ -187,6 +192,16 @@ pub fn load(text: &str) -> Result<Model, Diagnostics> {
     let name = required_string(&mut hr, &mut d, "name", "\"e-com67\"");
     let region = required_string(&mut hr, &mut d, "region", "\"us-east-1\"");
     let artifact_bucket = required_string(&mut hr, &mut d, "artifact_bucket", "\"my-artifacts\"");
+    let aws_provider = hr
+        .get("aws_provider")
+        .and_then(|f| f.string(&mut d))
+        .unwrap_or_else(|| {
+            Located::new(
+                DEFAULT_AWS_PROVIDER.to_string(),
+                header.span.clone(),
+                "stack.aws_provider".to_string(),
+            )
+        });
     hr.finish(&mut d, "");
 
     let state = state.map(|s| {
@@ -347,6 +362,7 @@ pub fn load(text: &str) -> Result<Model, Diagnostics> {
             env,
             region: region.clone(),
             artifact_bucket: artifact_bucket.clone(),
+            aws_provider: aws_provider.clone(),
             settings,
             tables,
             queues,

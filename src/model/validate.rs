@@ -191,6 +191,28 @@ pub fn policy(policy: &Policy, stacks: &[Stack], d: &mut Diagnostics) {
     }
 }
 
+/// A Terraform version constraint: conditions such as `>= 5.100` or `~> 6.2.0`, comma-separated.
+fn is_version_constraint(text: &str) -> bool {
+    text.split(',').all(|condition| {
+        let condition = condition.trim();
+        let version = ["~>", ">=", "<=", "!=", ">", "<", "="]
+            .iter()
+            .find_map(|op| condition.strip_prefix(op))
+            .unwrap_or(condition)
+            .trim();
+        let (core, pre) = version.split_once('-').unwrap_or((version, ""));
+        let parts: Vec<&str> = core.split('.').collect();
+        (1..=3).contains(&parts.len())
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            && pre
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && !(version.contains('-') && pre.is_empty())
+    })
+}
+
 fn dashboard(stack: &Stack, d: &mut Diagnostics) {
     use crate::render::monitoring::{MAX_WIDGETS, widget_count};
     if let Some(board) = &stack.dashboard {
@@ -245,6 +267,19 @@ fn names(stack: &Stack, d: &mut Diagnostics) {
             region.span.clone(),
             format!("`stack.region` \"{}\" is not an AWS region", region.value),
             "use a region code such as \"us-east-1\" or \"eu-west-2\"",
+        );
+    }
+    if !is_version_constraint(&stack.aws_provider.value) {
+        d.error_hint(
+            stack.aws_provider.span.clone(),
+            format!(
+                "`{}` is not a Terraform version constraint",
+                stack.aws_provider.path
+            ),
+            format!(
+                "write comma-separated conditions such as \"{}\" (operators =, !=, >, >=, <, <=, ~>)",
+                super::DEFAULT_AWS_PROVIDER
+            ),
         );
     }
     let prefix = stack.prefix();
@@ -742,6 +777,31 @@ fn tables(stack: &Stack, d: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provider_constraints_are_terraform_version_constraints() {
+        for ok in [
+            ">= 5.100, < 7.0",
+            "~> 6.2",
+            "= 5.100.0",
+            "6.1.0",
+            ">= 6.0.0-beta1",
+        ] {
+            assert!(is_version_constraint(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ">= ",
+            "latest",
+            ">= 5.x",
+            "5.100\"\n",
+            ">= 5,",
+            "1.2.3.4",
+            "6.0-",
+        ] {
+            assert!(!is_version_constraint(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn regions_and_buckets_follow_aws_rules() {

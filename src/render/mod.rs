@@ -71,6 +71,9 @@ pub fn modules(stack: &Stack) -> Vec<Module> {
     }
     modules.push(monitoring::monitoring(stack));
     modules.push(tracing::tracing(stack));
+    for module in &mut modules {
+        module.aws_provider.clone_from(&stack.aws_provider.value);
+    }
     modules
 }
 

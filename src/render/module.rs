@@ -37,6 +37,16 @@ impl Variable {
         )
     }
 
+    /// The environment's region, passed as a literal so that no attribute of one provider
+    /// major version is needed (`data.aws_region` has `name` in 5.x, `region` in 6.x).
+    pub fn region() -> Self {
+        Self::new(
+            "region",
+            super::hcl::ty::string(),
+            "AWS region of the environment, e.g. `us-east-1`.",
+        )
+    }
+
     pub fn default(mut self, value: Expression) -> Self {
         self.default = Some(value);
         self
@@ -111,18 +121,20 @@ pub struct Module {
     pub blocks: Vec<Block>,
     pub outputs: Vec<Output>,
     pub skips: Vec<Skip>,
+    /// The hashicorp/aws version constraint of `versions.tf`.
+    pub aws_provider: String,
 }
 
 pub const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
-pub const AWS_PROVIDER: &str = ">= 6.0";
-
-pub fn versions_block() -> Block {
+/// `terraform { required_version, required_providers }` with the stack's hashicorp/aws
+/// constraint.
+pub fn versions_block(aws_provider: &str) -> Block {
     use super::hcl::obj;
     b("terraform", [])
         .attr("required_version", s(REQUIRED_TERRAFORM))
         .block(b("required_providers", []).attr(
             "aws",
-            obj([("source", s("hashicorp/aws")), ("version", s(AWS_PROVIDER))]),
+            obj([("source", s("hashicorp/aws")), ("version", s(aws_provider))]),
         ))
         .build()
 }
@@ -136,6 +148,7 @@ impl Module {
             blocks: Vec::new(),
             outputs: Vec::new(),
             skips: Vec::new(),
+            aws_provider: crate::model::DEFAULT_AWS_PROVIDER.to_string(),
         }
     }
 
@@ -179,7 +192,7 @@ impl Module {
             RenderedFile::hcl(format!("{dir}/outputs.tf"), hcl_text(&body(outputs), &[])),
             RenderedFile::hcl(
                 format!("{dir}/versions.tf"),
-                hcl_text(&body([versions_block()]), &[]),
+                hcl_text(&body([versions_block(&self.aws_provider)]), &[]),
             ),
             RenderedFile::markdown(format!("{dir}/README.md"), self.readme()),
         ]

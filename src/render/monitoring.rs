@@ -19,6 +19,7 @@ pub fn monitoring(stack: &Stack) -> Module {
     ]);
     m.variables = vec![
         Variable::name_prefix(),
+        Variable::region(),
         Variable::new(
             "kms_key_arn",
             ty::string(),
@@ -57,7 +58,6 @@ pub fn monitoring(stack: &Stack) -> Module {
             "Threshold, evaluation periods and period of each alarm, by model name.",
         ),
     ];
-    m.blocks.push(b("data", ["aws_region", "this"]).build());
     m.blocks.push(
         b("resource", ["aws_sns_topic", "alarms"])
             .attr("name", tpl("${var.name_prefix}-alarms"))
@@ -165,7 +165,7 @@ fn dashboard(stack: &Stack) -> Json {
                 "properties",
                 Json::object([
                     ("title", Json::from(title)),
-                    ("region", Json::r("data.aws_region.this.region")),
+                    ("region", Json::r("var.region")),
                     ("stat", stat.into()),
                     ("period", 60.into()),
                     ("metrics", Json::Array(metrics)),

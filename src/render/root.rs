@@ -187,6 +187,7 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
     blocks.push(
         module("kms", "kms")
             .attr("alias", s(stack.prefix()))
+            .attr("region", s(&stack.region.value))
             .build(),
     );
     for t in &stack.tables {
@@ -332,6 +333,7 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
     let all_functions: Vec<&str> = stack.functions.iter().map(|f| f.key.as_str()).collect();
     let mut monitoring = module("monitoring", "monitoring")
         .attr("name_prefix", s(stack.prefix()))
+        .attr("region", s(&stack.region.value))
         .attr("kms_key_arn", r("module.kms.kms_key_arn"))
         .attr(
             "function_names",
@@ -486,7 +488,11 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
     };
     vec![
         file("main.tf", blocks, &skips(stack)),
-        file("versions.tf", vec![versions_block()], &[]),
+        file(
+            "versions.tf",
+            vec![versions_block(&stack.aws_provider.value)],
+            &[],
+        ),
         file("providers.tf", vec![provider], &[]),
         file("backend.tf", vec![backend], &[]),
         file("outputs.tf", outputs, &[]),

@@ -15,6 +15,7 @@ pub fn kms() -> Module {
             ty::string(),
             "Alias of the key, without the `alias/` prefix.",
         ),
+        Variable::region(),
         Variable::new(
             "deletion_window_in_days",
             ty::number(),
@@ -57,14 +58,13 @@ pub fn kms() -> Module {
     m.blocks = vec![
         b("data", ["aws_caller_identity", "this"]).build(),
         b("data", ["aws_partition", "this"]).build(),
-        b("data", ["aws_region", "this"]).build(),
         b("data", ["aws_iam_policy_document", "key"])
             .block(statement("AccountAdministration", "AWS", account_root, &["kms:*"]))
             .block(
                 statement(
                     "CloudWatchLogs",
                     "Service",
-                    tpl("logs.${data.aws_region.this.region}.amazonaws.com"),
+                    tpl("logs.${var.region}.amazonaws.com"),
                     &service_actions,
                 )
                 .block(
@@ -73,7 +73,7 @@ pub fn kms() -> Module {
                         .attr("variable", s("kms:EncryptionContext:aws:logs:arn"))
                         .attr(
                             "values",
-                            list([tpl("arn:${data.aws_partition.this.partition}:logs:${data.aws_region.this.region}:${data.aws_caller_identity.this.account_id}:*")]),
+                            list([tpl("arn:${data.aws_partition.this.partition}:logs:${var.region}:${data.aws_caller_identity.this.account_id}:*")]),
                         ),
                 ),
             )

@@ -5,6 +5,7 @@ mod emulator;
 mod generated;
 mod moto;
 mod orchestrator;
+mod provider;
 mod references;
 mod schema;
 mod summary;

@@ -1,5 +1,7 @@
-//! Checks Terraform HCL against the AWS provider schema in `tests/fixtures/aws-schema.json`
-//! (hashicorp/aws 6.69.1, see `tests/fixtures/README.md`): every argument and nested block of
+//! Checks Terraform HCL against the AWS provider schemas in `tests/fixtures/`: hashicorp/aws
+//! 6.69.1 (`aws-schema.json`, see `tests/fixtures/README.md`) and the real 5.100.0
+//! (`aws-schema-5.100.0.json`, see its `.md`), the two ends of the range the rendered roots
+//! allow. Every argument and nested block of
 //! each `resource`, `data` and `provider "aws"` block must exist on its type, required ones
 //! must be set, computed-only attributes must not be, and `max_items = 1` blocks appear once.
 
@@ -84,18 +86,46 @@ impl NestedBlockSchema {
     }
 }
 
+/// One of the committed provider schemas.
+#[derive(Debug, Clone, Copy)]
+pub enum Schema {
+    /// hashicorp/aws 6.69.1.
+    V6,
+    /// hashicorp/aws 5.100.0, read from the provider binary.
+    V5,
+}
+
+impl Schema {
+    fn file(self) -> &'static str {
+        match self {
+            Self::V6 => "tests/fixtures/aws-schema.json",
+            Self::V5 => "tests/fixtures/aws-schema-5.100.0.json",
+        }
+    }
+}
+
 /// The AWS provider's schema, parsed once per test process.
-fn aws_schema() -> &'static ProviderSchema {
-    static SCHEMA: OnceLock<ProviderSchema> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws-schema.json");
-        let text = fs::read_to_string(&path).expect("read tests/fixtures/aws-schema.json");
+fn aws_schema_of(which: Schema) -> &'static ProviderSchema {
+    static V6: OnceLock<ProviderSchema> = OnceLock::new();
+    static V5: OnceLock<ProviderSchema> = OnceLock::new();
+    let cell = match which {
+        Schema::V6 => &V6,
+        Schema::V5 => &V5,
+    };
+    cell.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(which.file());
+        let text =
+            fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", which.file()));
         let mut file: SchemaFile = serde_json::from_str(&text)
-            .expect("tests/fixtures/aws-schema.json is a provider schema");
+            .unwrap_or_else(|e| panic!("{} is not a provider schema: {e}", which.file()));
         file.provider_schemas
             .remove(AWS_PROVIDER)
-            .expect("aws-schema.json has the hashicorp/aws provider")
+            .unwrap_or_else(|| panic!("{} has no hashicorp/aws provider", which.file()))
     })
+}
+
+fn aws_schema() -> &'static ProviderSchema {
+    aws_schema_of(Schema::V6)
 }
 
 /// One parsed `.tf` file.
@@ -187,7 +217,12 @@ pub struct SchemaReport {
 /// `root/<dir>` for each of `dirs` against the AWS provider schema. Problems name files
 /// relative to `root`.
 pub fn check_tree(root: &Path, dirs: &[&str]) -> SchemaReport {
-    let schema = aws_schema();
+    check_tree_with(Schema::V6, root, dirs)
+}
+
+/// [`check_tree`] against one schema.
+pub fn check_tree_with(which: Schema, root: &Path, dirs: &[&str]) -> SchemaReport {
+    let schema = aws_schema_of(which);
     let mut report = SchemaReport::default();
     for file in load_tf_files(root, dirs, &mut report.problems) {
         for block in file.body.blocks() {
@@ -411,10 +446,16 @@ fn check_fixture(case: &str) -> SchemaReport {
 
 #[test]
 fn committed_hcl_conforms_to_aws_schema() {
-    let report = check_tree(repo_root(), &["modules", "environments"]);
+    for which in [Schema::V6, Schema::V5] {
+        committed_hcl_conforms_to(which);
+    }
+}
+
+fn committed_hcl_conforms_to(which: Schema) {
+    let report = check_tree_with(which, repo_root(), &["modules", "environments"]);
     assert!(
         report.problems.is_empty(),
-        "schema problems:\n{}",
+        "schema problems against {which:?}:\n{}",
         report.problems.join("\n")
     );
     for type_name in [
@@ -594,5 +635,89 @@ fn schema_requirements_match_expectations() {
             .block
             .attributes["description"]
             .computed_only()
+    );
+}
+
+/// `TYPE.NAME.ATTR` and `data.TYPE.NAME.ATTR` reads of AWS types in `text`, with an index or
+/// splat after `NAME` allowed: `(is_data, type, attribute)`.
+fn attribute_reads(text: &str) -> Vec<(bool, String, String)> {
+    let ident = |s: &str| -> usize {
+        s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(s.len())
+    };
+    let mut reads = Vec::new();
+    let mut at = 0;
+    while let Some(found) = text[at..].find("aws_") {
+        let start = at + found;
+        at = start + 4;
+        let before = text[..start].chars().next_back();
+        let is_data = text[..start].ends_with("data.");
+        if !is_data && before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        let rest = &text[start..];
+        let ty_len = ident(rest);
+        let ty = &rest[..ty_len];
+        let Some(rest) = rest[ty_len..].strip_prefix('.') else {
+            continue;
+        };
+        let name_len = ident(rest);
+        let mut rest = &rest[name_len..];
+        if name_len == 0 {
+            continue;
+        }
+        if let Some(index) = rest.strip_prefix('[') {
+            let Some(end) = index.find(']') else { continue };
+            rest = &index[end + 1..];
+        }
+        let Some(rest) = rest.strip_prefix('.') else {
+            continue;
+        };
+        let attr_len = ident(rest);
+        if attr_len > 0 {
+            reads.push((is_data, ty.to_string(), rest[..attr_len].to_string()));
+        }
+    }
+    reads
+}
+
+/// The rendered HCL reads no attribute that only one provider major version has (the 6.x
+/// `data.aws_region.*.region` once broke every root on 5.x).
+#[test]
+fn attributes_read_exist_in_both_provider_versions() {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for file in load_tf_files(repo_root(), &["modules", "environments"], &mut problems) {
+        let text = fs::read_to_string(repo_root().join(&file.rel)).unwrap_or_default();
+        for (is_data, ty, attr) in attribute_reads(&text) {
+            for which in [Schema::V6, Schema::V5] {
+                let schema = aws_schema_of(which);
+                let types = if is_data {
+                    &schema.data_source_schemas
+                } else {
+                    &schema.resource_schemas
+                };
+                let Some(block) = types.get(&ty).map(|t| &t.block) else {
+                    continue;
+                };
+                checked += 1;
+                if !block.attributes.contains_key(&attr) && !block.block_types.contains_key(&attr) {
+                    let kind = if is_data { "data." } else { "" };
+                    problems.push(format!(
+                        "{}: {kind}{ty}.*.{attr} is not in {which:?}",
+                        file.rel
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked > 50, "only {checked} attribute reads found");
+    assert_eq!(
+        attribute_reads("x = data.aws_region.this.region\ny = aws_iam_role.r[0].arn\n\"aws_x\""),
+        [
+            (true, "aws_region".to_string(), "region".to_string()),
+            (false, "aws_iam_role".to_string(), "arn".to_string())
+        ]
     );
 }
