@@ -7,5 +7,6 @@ mod orchestrator;
 mod references;
 mod schema;
 mod summary;
+mod summary_secrets;
 mod support;
 mod tracing;
