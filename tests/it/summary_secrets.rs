@@ -278,3 +278,36 @@ fn very_many_secrets_are_each_masked_as_keys_of_an_unmarked_copy() {
         .map_or(0, Vec::len);
     assert!(paths >= 2, "{paths} changed attributes");
 }
+
+#[test]
+fn errors_never_echo_text_around_the_json() {
+    let plan = r#"{"format_version": "1.2", "resource_changes": []}"#;
+    for input in [
+        format!("password=hunter2-s3cr3t\n{plan}"),
+        format!("{plan}\npassword=hunter2-s3cr3t"),
+        "[\"hunter2-s3cr3t\"]".to_string(),
+        "hunter2-s3cr3t".to_string(),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stackform"))
+            .args(["summary", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run stackform");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input.as_bytes()).expect("write the input");
+        }
+        let out = child.wait_with_output().expect("wait for stackform");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{input:?} was read as a plan");
+        assert!(
+            stderr.contains("line 1 column 1") || stderr.contains("line 2 column 1"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("hunter2"),
+            "the error echoes the input: {stderr}"
+        );
+    }
+}
