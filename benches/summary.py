@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of `stackform summary --format json` against `jq` computing only the counts.
 
-Usage: benches/summary.py [--runs N] [--resources N] [--keep DIR]
+Usage: benches/summary.py [--runs N] [--resources N] [--keep DIR] [--secrets-only]
        (builds the release binary first; needs jq and GNU time: apt-get install jq time)
 
 Generates a synthetic plan the shape of `terraform show -json` output (compact, one line):
@@ -17,8 +17,19 @@ It times, in the same run and alternately, the median wall time of --runs runs o
 and the peak resident memory of each (`/usr/bin/time -v`), then checks that both agree on
 the counts and reports the ratios the goals are stated in (at least 5x faster than jq, peak
 memory at most twice the file size).
+
+Then two plans that stress secret masking, each at half and full size so that the time ratio
+shows how it grows (2.0 is linear):
+  one sensitive string of 5 and 10 MB (random base64), copied into an unmarked attribute and
+    inside a longer unmarked string;
+  500,000 and 1,000,000 distinct secrets (1,000 per resource, marked one by one), each copied
+    into an unmarked list;
+each timed (`stackform summary PLAN --format text`, the format that shows values) against jq
+on the same file, with peak memory against the file size (goal: at most 3x) and a check that
+no secret appears in the output.
 """
 import argparse
+import base64
 import json
 import os
 import random
@@ -145,6 +156,78 @@ def generate(path, n):
         json.dump(doc, f, separators=(",", ":"))
 
 
+def big_secret_plan(path, mb):
+    rng = random.Random(mb)
+    secret = base64.b64encode(rng.randbytes(mb * 750_000)).decode()[: mb * 1_000_000]
+    rc = {
+        "address": "terraform_data.big", "mode": "managed", "type": "terraform_data",
+        "name": "big",
+        "change": {
+            "actions": ["update"],
+            "before": {"input": "old", "output": "old", "note": "old"},
+            "after": {"input": secret, "output": secret, "note": f"prefix {secret} suffix"},
+            "after_unknown": {},
+            "before_sensitive": {"input": True},
+            "after_sensitive": {"input": True},
+        },
+    }
+    with open(path, "w") as f:
+        json.dump({"format_version": "1.2", "resource_changes": [rc]}, f, separators=(",", ":"))
+    return [secret[:32], secret[-32:]]
+
+
+def many_secrets_plan(path, n):
+    rng = random.Random(n)
+    per = 1000
+    changes = []
+    probes = []
+    for r in range(n // per):
+        secrets = [f"{rng.getrandbits(96):024x}-{r:05d}-{i:03d}" for i in range(per)]
+        probes.append(secrets[r % per])
+        changes.append({
+            "address": f"terraform_data.s[{r}]", "mode": "managed", "type": "terraform_data",
+            "name": "s", "index": r,
+            "change": {
+                "actions": ["update"],
+                "before": {"input": [], "output": []},
+                "after": {"input": secrets, "output": secrets},
+                "after_unknown": {},
+                "before_sensitive": {"input": []},
+                "after_sensitive": {"input": [True] * per},
+            },
+        })
+    with open(path, "w") as f:
+        json.dump({"format_version": "1.2", "resource_changes": changes}, f,
+                  separators=(",", ":"))
+    return probes
+
+
+def secret_cases(directory, runs):
+    """Times the two masking plans at half and full size; returns the rows printed."""
+    print()
+    print(f"{'secret masking':34} {'MB':>6} {'median s':>9} {'jq s':>7} {'peak MB':>8} "
+          f"{'peak/file':>9}")
+    for label, make, sizes in (
+        ("one sensitive string of {} MB", big_secret_plan, (5, 10)),
+        ("{:,} distinct secrets", many_secrets_plan, (500_000, 1_000_000)),
+    ):
+        times = []
+        for size in sizes:
+            plan = os.path.join(directory, f"secrets-{size}.json")
+            probes = make(plan, size)
+            mb = os.path.getsize(plan)
+            (sf_t, jq_t), (sf_rss, _), (out, _) = compare(
+                [BIN, "summary", plan, "--format", "text"], ["jq", "-c", JQ_COUNTS, plan], runs)
+            for p in probes:
+                if p.encode() in out:
+                    sys.exit(f"error: a secret appears in the output of {plan}")
+            times.append(sf_t)
+            print(f"{label.format(size):34} {mb / 1e6:6.1f} {sf_t:9.3f} {jq_t:7.3f} "
+                  f"{sf_rss / 1024:8.1f} {sf_rss * 1024 / mb:9.2f}")
+            os.remove(plan)
+        print(f"{'':34} time at full size / half size: {times[1] / times[0]:.2f} (linear: 2)")
+
+
 def run_once(cmd):
     t0 = time.perf_counter()
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout
@@ -177,6 +260,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--resources", type=int, default=20000)
     ap.add_argument("--keep", metavar="DIR", help="write the plan here and keep it")
+    ap.add_argument("--secrets-only", action="store_true",
+                    help="run only the secret-masking cases")
     args = ap.parse_args()
     for tool in ("jq", "/usr/bin/time"):
         if subprocess.run(["sh", "-c", f"command -v {tool}"], stdout=subprocess.DEVNULL).returncode:
@@ -185,6 +270,9 @@ def main():
     tmp = tempfile.TemporaryDirectory()
     directory = args.keep or tmp.name
     os.makedirs(directory, exist_ok=True)
+    if args.secrets_only:
+        secret_cases(directory, args.runs)
+        return
     plan = os.path.join(directory, f"plan-{args.resources}.json")
     t0 = time.perf_counter()
     generate(plan, args.resources)
@@ -204,6 +292,7 @@ def main():
     print(f"{'jq (counts only)':30} {jq_t:9.3f} {jq_rss / 1024:9.1f}")
     print(f"speed-up over jq: {jq_t / sf_t:.1f}x (goal >= 5x)")
     print(f"stackform peak memory / file size: {sf_rss * 1024 / size:.2f} (goal <= 2)")
+    secret_cases(directory, args.runs)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 
 use serde_json::Value;
 
-use super::diff::{Secrets, push_key_masked};
+use super::diff::push_key_masked;
+use super::secrets::Secrets;
 
 /// The module part of a resource address (`module.a["k"].module.b`), `None` at the root.
 pub fn module_of(address: &str) -> Option<String> {

@@ -10,11 +10,11 @@ use std::fmt;
 
 use serde_json::Value;
 
+pub use super::marker::is_true;
+use super::secrets::{SENSITIVE, Secrets};
+
 /// Longest value text kept for display, in characters.
 const MAX_VALUE_CHARS: usize = 160;
-
-/// Secrets shorter than this are not matched inside other strings: they would mask noise.
-const MIN_SECRET_CHARS: usize = 4;
 
 /// A value as a summary may show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,230 +47,6 @@ pub struct AttrChange {
     pub after: Shown,
     /// The attribute is (under) one of the change's `replace_paths`.
     pub forces_replacement: bool,
-}
-
-/// String values (and object keys of wholly sensitive subtrees) marked sensitive somewhere in
-/// the plan. Its `Debug` shows counts only.
-#[derive(Default)]
-pub struct Secrets {
-    /// Secrets long enough to be matched inside other strings.
-    strings: Vec<String>,
-    /// Every secret, short ones too: matched only against whole strings (values, path
-    /// segments, import ids, address keys).
-    exact: std::collections::BTreeSet<String>,
-    /// Object keys of wholly sensitive values (Terraform hides a sensitive map's keys too):
-    /// masked as whole path segments, map keys and values, never inside other strings, since
-    /// most are attribute names such as `token`.
-    keys: std::collections::BTreeSet<String>,
-    /// Built by `finish`: one pass over a value finds any of thousands of secrets.
-    matcher: Option<aho_corasick::AhoCorasick>,
-}
-
-impl fmt::Debug for Secrets {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Secrets({} values, {} keys)",
-            self.exact.len(),
-            self.keys.len()
-        )
-    }
-}
-
-impl Secrets {
-    /// Records every string under a `true` of `marker` in `value`.
-    pub fn collect(&mut self, value: &Value, marker: &Value) {
-        if is_true(marker) {
-            self.collect_all(value);
-            return;
-        }
-        match value {
-            Value::Object(map) => {
-                for (k, v) in map {
-                    self.collect(v, child_key(marker, k));
-                }
-            }
-            Value::Array(items) => {
-                for (i, v) in items.iter().enumerate() {
-                    self.collect(v, child_index(marker, i));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Records every string in `value` (a whole sensitive value), object keys included:
-    /// Terraform hides the keys of a sensitive map as well as its values.
-    pub fn collect_all(&mut self, value: &Value) {
-        match value {
-            Value::String(s) => self.add(s),
-            Value::Object(map) => {
-                for (k, v) in map {
-                    if !self.keys.contains(k.as_str()) {
-                        self.keys.insert(k.clone());
-                    }
-                    self.collect_all(v);
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|v| self.collect_all(v)),
-            _ => {}
-        }
-    }
-
-    /// Records every string literal (keys and values) in raw JSON text, for a sensitive
-    /// value too deep or too broken to parse: masking too much is safe, too little is not.
-    pub fn collect_raw(&mut self, raw: &str) {
-        for literal in string_literals(raw) {
-            self.add(&literal);
-        }
-    }
-
-    /// Records one secret.
-    pub fn add(&mut self, s: &str) {
-        if s.is_empty() {
-            return;
-        }
-        if s.chars().count() >= MIN_SECRET_CHARS {
-            self.strings.push(s.to_string());
-        }
-        if !self.exact.contains(s) {
-            self.exact.insert(s.to_string());
-        }
-    }
-
-    pub fn finish(&mut self) {
-        self.strings.sort();
-        self.strings.dedup();
-        if self.strings.is_empty() {
-            return;
-        }
-        // Building fails only past the automaton's size limits; then fall back to scanning.
-        self.matcher = aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(&self.strings)
-            .ok();
-    }
-
-    /// Whether `s` is a secret or holds one.
-    pub fn hides(&self, s: &str) -> bool {
-        if self.exact.contains(s) || self.keys.contains(s) {
-            return true;
-        }
-        match &self.matcher {
-            Some(m) => m.is_match(s),
-            None => self
-                .strings
-                .iter()
-                .any(|secret| s.contains(secret.as_str())),
-        }
-    }
-
-    /// `s` (a name or address) with every secret in it replaced by `(sensitive)`: all of it
-    /// when it is one, and quoted address keys (`x["k"]`) that are one.
-    pub fn redact(&self, s: &str) -> String {
-        if !self.hides(s) && !s.contains('"') {
-            return s.to_string();
-        }
-        if self.exact.contains(s) {
-            return SENSITIVE.to_string();
-        }
-        let replaced = match &self.matcher {
-            Some(m) => {
-                let mut out = String::with_capacity(s.len());
-                m.replace_all_with(s, &mut out, |_, _, dst| {
-                    dst.push_str(SENSITIVE);
-                    true
-                });
-                out
-            }
-            None => {
-                let mut out = s.to_string();
-                for secret in self.strings.iter().rev() {
-                    out = out.replace(secret.as_str(), SENSITIVE);
-                }
-                out
-            }
-        };
-        // Quoted keys in addresses (`x["k"]`) may be short secrets matched only whole.
-        redact_quoted(&replaced, self)
-    }
-}
-
-const SENSITIVE: &str = "(sensitive)";
-
-/// Replaces quoted strings (`"..."`) in `s` that are secrets by `"(sensitive)"`.
-fn redact_quoted(s: &str, secrets: &Secrets) -> String {
-    if !s.contains('"') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(start) = rest.find('"') {
-        out.push_str(&rest[..=start]);
-        let after = &rest[start + 1..];
-        let mut end = None;
-        let mut escaped = false;
-        for (i, c) in after.char_indices() {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => {
-                    end = Some(i);
-                    break;
-                }
-                _ => {}
-            }
-        }
-        let Some(end) = end else {
-            out.push_str(after);
-            return out;
-        };
-        let inner = &after[..end];
-        let text: String =
-            serde_json::from_str(&format!("\"{inner}\"")).unwrap_or_else(|_| inner.to_string());
-        if secrets.exact.contains(&text) || secrets.keys.contains(&text) {
-            out.push_str(SENSITIVE);
-        } else {
-            out.push_str(inner);
-        }
-        out.push('"');
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Every string literal (object keys and values) in raw JSON text, unescaped; malformed
-/// escapes are kept as written. Never fails and never recurses, whatever the depth.
-pub fn string_literals(raw: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let bytes = raw.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'"' {
-            i += 1;
-            continue;
-        }
-        let start = i + 1;
-        let mut j = start;
-        let mut escaped = false;
-        while j < bytes.len() {
-            match bytes[j] {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => break,
-                _ => {}
-            }
-            j += 1;
-        }
-        let inner = &raw[start..j.min(raw.len())];
-        match serde_json::from_str::<String>(&format!("\"{inner}\"")) {
-            Ok(s) => out.push(s),
-            Err(_) => out.push(inner.to_string()),
-        }
-        i = j + 1;
-    }
-    out
 }
 
 /// The five parallel trees of a change, at one path.
@@ -373,10 +149,6 @@ fn union(a: &Value, b: &Value) -> Value {
         (Value::Object(_) | Value::Array(_), _) => a.clone(),
         _ => b.clone(),
     }
-}
-
-pub fn is_true(marker: &Value) -> bool {
-    matches!(marker, Value::Bool(true))
 }
 
 fn child_key<'v>(marker: &'v Value, k: &str) -> &'v Value {

@@ -82,20 +82,23 @@ pub fn explain(text: &[u8], err: &serde_json::Error) -> anyhow::Error {
              stackform runs `terraform show -json` on it, or pipe in `terraform show -json PLANFILE`"
         );
     }
+    // Messages give places, never the text found there: it may hold a secret.
     if text[first] != b'{' {
         let (line, col) = line_col(text, first);
-        let what = excerpt(&text[first..]);
         return match text.iter().position(|&b| b == b'{') {
             Some(start) if text[first] != b'[' => {
                 let (l2, c2) = line_col(text, start);
                 anyhow::anyhow!(
-                    "it starts with text that is not JSON at line {line} column {col} (`{what}`); \
-                     a JSON object may begin at line {l2} column {c2}; remove the surrounding \
-                     text: {hint}"
+                    "it starts with text that is not JSON at line {line} column {col}; a JSON \
+                     object may begin at line {l2} column {c2}; remove the surrounding text: \
+                     {hint}"
                 )
             }
+            _ if text[first] == b'[' => anyhow::anyhow!(
+                "it is a JSON array (at line {line} column {col}), not an object; {hint}"
+            ),
             _ => anyhow::anyhow!(
-                "it is not a JSON object (it starts with `{what}` at line {line} column {col}); {hint}"
+                "it does not start with a JSON object (line {line} column {col}); {hint}"
             ),
         };
     }
@@ -114,9 +117,8 @@ pub fn explain(text: &[u8], err: &serde_json::Error) -> anyhow::Error {
                 )
             } else {
                 anyhow::anyhow!(
-                    "it has text after the JSON document at line {line} column {col} (`{}`); \
-                     remove it: {hint}",
-                    excerpt(&text[at..])
+                    "it has text after the JSON document at line {line} column {col}; remove \
+                     it: {hint}"
                 )
             };
         }
@@ -206,17 +208,4 @@ fn line_col(text: &[u8], at: usize) -> (usize, usize) {
         .map_or(0, |p| p + 1);
     let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
     (line, col)
-}
-
-/// The first few printable characters at the start of `bytes`, for a message.
-fn excerpt(bytes: &[u8]) -> String {
-    let head = &bytes[..bytes.len().min(120)];
-    String::from_utf8_lossy(head)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control() && *c != '`')
-        .take(40)
-        .collect()
 }

@@ -1,7 +1,7 @@
 //! The JSON format: a stable, versioned schema for pipelines (documented in
 //! `docs/summary-json.md`; change both together and bump `SCHEMA_VERSION` on breaking changes).
 //!
-//! Values never appear in it, only attribute paths, so it cannot leak a secret.
+//! Values never appear in it, only attribute paths and names, each masked like the text format.
 
 use serde::Serialize;
 
@@ -29,9 +29,9 @@ struct Resource<'a> {
     address: &'a str,
     previous_address: Option<&'a str>,
     module: Option<&'a str>,
-    mode: &'a str,
+    mode: String,
     #[serde(rename = "type")]
-    kind: &'a str,
+    kind: String,
     name: &'a str,
     action: &'a str,
     actions: &'a [String],
@@ -65,8 +65,9 @@ fn body(s: &Summary) -> Body<'_> {
                 address: &r.address,
                 previous_address: r.previous_address.as_deref(),
                 module: r.module.as_deref(),
-                mode: &r.mode,
-                kind: &r.kind,
+                // Kept raw in the summary for counting and risks; masked for display.
+                mode: s.secrets.redact(&r.mode),
+                kind: s.secrets.redact(&r.kind),
                 name: &r.name,
                 action: r.action.as_str(),
                 actions: &r.actions,

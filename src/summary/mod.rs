@@ -9,8 +9,12 @@ mod diff;
 mod input;
 mod json;
 mod markdown;
+mod marker;
 mod plan;
 mod risk;
+mod secrets;
+#[cfg(test)]
+mod secrets_tests;
 mod show;
 #[cfg(test)]
 mod tests;
@@ -31,8 +35,9 @@ pub use risk::STATEFUL_TYPES;
 pub use risk::{Risk, RiskClass};
 pub(crate) use show::show_json;
 
-use diff::{Secrets, Sides};
+use diff::Sides;
 use plan::{ChangeDoc, PlanDoc, ResourceChangeDoc};
+use secrets::Secrets;
 
 /// Counts as Terraform's `Plan:` line gives them, plus the other kinds of change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -580,21 +585,14 @@ impl ParsedSides {
 }
 
 fn parse_sides(ch: &ChangeDoc<'_>) -> ParsedSides {
+    let before = plan::parse(ch.before);
+    let after = plan::parse(ch.after);
     ParsedSides {
-        before: plan::parse(ch.before),
-        after: plan::parse(ch.after),
+        before_sensitive: marker::read(before.as_ref(), ch.before_sensitive),
+        after_sensitive: marker::read(after.as_ref(), ch.after_sensitive),
+        before,
+        after,
         after_unknown: plan::parse(ch.after_unknown).unwrap_or(Value::Null),
-        before_sensitive: parse_marker(ch.before_sensitive),
-        after_sensitive: parse_marker(ch.after_sensitive),
-    }
-}
-
-/// A sensitivity marker; one that marks something but cannot be read marks everything.
-fn parse_marker(raw: Option<plan::Raw<'_>>) -> Value {
-    match plan::parse(raw) {
-        Some(v) => v,
-        None if plan::marks_anything(raw) => Value::Bool(true),
-        None => Value::Null,
     }
 }
 
@@ -612,42 +610,56 @@ fn parse_changed_sides(ch: &ChangeDoc<'_>, keep: &[&str]) -> ParsedSides {
     let (Some(before), Some(after)) = (fields(ch.before), fields(ch.after)) else {
         return parse_sides(ch);
     };
-    let mut sides = ParsedSides {
-        before: None,
-        after: None,
-        after_unknown: plan::parse(ch.after_unknown).unwrap_or(Value::Null),
-        before_sensitive: parse_marker(ch.before_sensitive),
-        after_sensitive: parse_marker(ch.after_sensitive),
-    };
+    let after_unknown = plan::parse(ch.after_unknown).unwrap_or(Value::Null);
+    let raw_marks = |m: Option<plan::Raw<'_>>| m.map(|r| marker::parse(r.get()));
+    let (before_marks, after_marks) = (
+        raw_marks(ch.before_sensitive),
+        raw_marks(ch.after_sensitive),
+    );
     let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
-    let unknown_keys = sides
-        .after_unknown
-        .as_object()
-        .into_iter()
-        .flat_map(|m| m.keys());
+    let unknown_keys = after_unknown.as_object().into_iter().flat_map(|m| m.keys());
     let keys: BTreeSet<&str> = before
         .keys()
         .chain(after.keys())
         .map(|k| k.as_str())
         .chain(unknown_keys.map(String::as_str))
         .collect();
+    let mut kept = BTreeSet::new();
     for k in keys {
-        let marker = |m: &Value| m.get(k).cloned().unwrap_or(Value::Null);
+        let marker = |m: Option<&Value>| m.and_then(|m| m.get(k)).cloned().unwrap_or(Value::Null);
         let same = text(&before, k) == text(&after, k)
-            && marker(&sides.after_unknown).is_null()
-            && marker(&sides.before_sensitive) == marker(&sides.after_sensitive);
+            && marker(Some(&after_unknown)).is_null()
+            && marker(before_marks.as_ref()) == marker(after_marks.as_ref());
         if same && !keep.contains(&k) {
             continue;
         }
+        kept.insert(k);
         for (from, to) in [(&before, &mut b), (&after, &mut a)] {
             if let Some(v) = text(from, k).and_then(|t| serde_json::from_str(t).ok()) {
                 to.insert(k.to_string(), v);
             }
         }
     }
-    sides.before = Some(Value::Object(b));
-    sides.after = Some(Value::Object(a));
-    sides
+    let (b, a) = (Value::Object(b), Value::Object(a));
+    // Read each marker against the attributes kept, so a malformed one hides what it covers.
+    let fitted = |value: &Value, marks: Option<Value>| match marks {
+        None => Value::Null,
+        Some(Value::Object(m)) => {
+            let m = m
+                .into_iter()
+                .filter(|(k, _)| kept.contains(k.as_str()))
+                .collect();
+            marker::fit(Some(value), &Value::Object(m))
+        }
+        Some(other) => marker::fit(Some(value), &other),
+    };
+    ParsedSides {
+        before_sensitive: fitted(&b, before_marks),
+        after_sensitive: fitted(&a, after_marks),
+        before: Some(b),
+        after: Some(a),
+        after_unknown,
+    }
 }
 
 /// Builds the summary entry of a resource change and, when `assess` is set, its risks.
@@ -658,8 +670,8 @@ fn entry(
 ) -> (ResourceChange, Vec<Risk>) {
     // Every string shown comes from the plan, so each goes through the secret check.
     let s = |t: &Option<plan::Text<'_>>| t.as_ref().map(|t| secrets.redact(t.as_str()));
-    // Mode and type are Terraform's and the provider's identifiers, and decide counts and
-    // risks: kept as they are.
+    // Mode and type decide counts and risks, so they are kept as they are here; the JSON
+    // format masks them when it prints them.
     let raw = |t: &Option<plan::Text<'_>>| t.as_ref().map(|t| t.as_str().to_string());
     let kind = raw(&rc.kind).unwrap_or_default();
     let name = s(&rc.name).unwrap_or_default();
@@ -774,49 +786,16 @@ fn collect_secrets(doc: &PlanDoc<'_>, sensitive_outputs: &BTreeSet<String>) -> S
         .flatten()
         .chain(doc.resource_drift.iter().flatten());
     for ch in entries.filter_map(|rc| rc.change.as_ref()) {
-        for (value, marker) in [
-            (ch.before, ch.before_sensitive),
-            (ch.after, ch.after_sensitive),
-        ] {
-            if !plan::marks_anything(marker) {
-                continue;
-            }
-            let Some(m) = plan::parse(marker) else {
-                // A marker too deep (or too odd) to read: all of the value may be secret.
-                collect_raw(&mut secrets, value);
-                continue;
-            };
-            // Parse only the marked top-level attributes: the rest cannot hold a secret.
-            let fields: Option<std::collections::BTreeMap<plan::Text<'_>, plan::Raw<'_>>> =
-                value.and_then(|r| serde_json::from_str(r.get()).ok());
-            match (m.as_object(), fields) {
-                (Some(marks), Some(fields)) => {
-                    for (k, mark) in marks
-                        .iter()
-                        .filter(|(_, mark)| mark.to_string().contains("true"))
-                    {
-                        let field = fields.get(&plan::Text(k.as_str().into())).copied();
-                        collect_marked(&mut secrets, field, mark);
-                    }
-                }
-                _ => collect_marked(&mut secrets, value, &m),
-            }
-        }
+        collect_side(&mut secrets, ch.before, ch.before_sensitive);
+        collect_side(&mut secrets, ch.after, ch.after_sensitive);
     }
     for (name, ch) in doc.output_changes.iter().flatten() {
-        let whole = sensitive_outputs.contains(name.as_str());
-        for (value, marker) in [
-            (ch.before, ch.before_sensitive),
-            (ch.after, ch.after_sensitive),
-        ] {
-            if whole {
-                collect_marked(&mut secrets, value, &Value::Bool(true));
-            } else if plan::marks_anything(marker) {
-                match plan::parse(marker) {
-                    Some(m) => collect_marked(&mut secrets, value, &m),
-                    None => collect_raw(&mut secrets, value),
-                }
-            }
+        if sensitive_outputs.contains(name.as_str()) {
+            collect_marked(&mut secrets, ch.before, &Value::Bool(true));
+            collect_marked(&mut secrets, ch.after, &Value::Bool(true));
+        } else {
+            collect_side(&mut secrets, ch.before, ch.before_sensitive);
+            collect_side(&mut secrets, ch.after, ch.after_sensitive);
         }
     }
     let sensitive_vars = doc
@@ -839,21 +818,49 @@ fn collect_secrets(doc: &PlanDoc<'_>, sensitive_outputs: &BTreeSet<String>) -> S
     secrets
 }
 
+/// Collects what one side's marker marks in its value (all of what a malformed marker
+/// covers). Only the top-level attributes the marker names are parsed: the rest cannot hold
+/// a secret.
+fn collect_side(
+    secrets: &mut Secrets,
+    value: Option<plan::Raw<'_>>,
+    marker: Option<plan::Raw<'_>>,
+) {
+    let (Some(value), Some(marker)) = (value, marker) else {
+        return;
+    };
+    if marker::plainly_empty(marker.get(), Some(value.get())) {
+        return;
+    }
+    let marks = marker::parse(marker.get());
+    let fields: Option<std::collections::BTreeMap<plan::Text<'_>, plan::Raw<'_>>> = match &marks {
+        Value::Object(_) => serde_json::from_str(value.get()).ok(),
+        _ => None,
+    };
+    match (marks.as_object(), fields) {
+        (Some(marks), Some(fields)) => {
+            for (k, mark) in marks {
+                // A mark for an attribute the value does not have covers nothing.
+                let Some(field) = fields.get(&plan::Text(k.as_str().into())).copied() else {
+                    continue;
+                };
+                if !marker::plainly_empty(&mark.to_string(), Some(field.get())) {
+                    collect_marked(secrets, Some(field), mark);
+                }
+            }
+        }
+        _ => collect_marked(secrets, Some(value), &marks),
+    }
+}
+
 /// Collects the secrets `marker` marks in a raw value; fails closed: a value that cannot be
 /// parsed (deeper than serde_json's 128 levels, say) gives every string literal in its text.
-fn collect_marked(secrets: &mut Secrets, value: Option<plan::Raw<'_>>, marker: &Value) {
+fn collect_marked(secrets: &mut Secrets, value: Option<plan::Raw<'_>>, marks: &Value) {
     let Some(raw) = value else {
         return;
     };
     match serde_json::from_str::<Value>(raw.get()) {
-        Ok(v) => secrets.collect(&v, marker),
+        Ok(v) => secrets.collect(&v, &marker::fit(Some(&v), marks)),
         Err(_) => secrets.collect_raw(raw.get()),
-    }
-}
-
-/// Every string literal of a raw value is a secret (its marks could not be read).
-fn collect_raw(secrets: &mut Secrets, value: Option<plan::Raw<'_>>) {
-    if let Some(raw) = value {
-        secrets.collect_raw(raw.get());
     }
 }

@@ -102,14 +102,21 @@ pub struct ChangeDoc<'a> {
     pub after: Option<Raw<'a>>,
     #[serde(borrow)]
     pub after_unknown: Option<Raw<'a>>,
-    #[serde(borrow)]
+    /// A marker written as `null` is kept (as `Some("null")`): it is not what Terraform
+    /// writes, so it must not read as an absent marker.
+    #[serde(borrow, default, deserialize_with = "present")]
     pub before_sensitive: Option<Raw<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "present")]
     pub after_sensitive: Option<Raw<'a>>,
     #[serde(borrow)]
     pub replace_paths: Option<Raw<'a>>,
     #[serde(borrow)]
     pub importing: Option<Raw<'a>>,
+}
+
+/// A field that is present, even as `null`, as its raw text.
+fn present<'de: 'a, 'a, D: de::Deserializer<'de>>(d: D) -> Result<Option<Raw<'a>>, D::Error> {
+    <&'a RawValue>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,14 +154,6 @@ pub struct ConfigModuleDoc<'a> {
 pub struct VariableDoc<'a> {
     #[serde(borrow)]
     pub value: Option<Raw<'a>>,
-}
-
-/// Whether a raw sensitivity or unknown marker can mark anything at all.
-///
-/// Markers are `false`, `{}`, or trees of those with `true` leaves; only a `true` matters, and
-/// checking the text avoids parsing the (usually empty) marker of every resource.
-pub fn marks_anything(raw: Option<Raw<'_>>) -> bool {
-    raw.is_some_and(|r| r.get().contains("true"))
 }
 
 /// Parses a raw value; `None` for an absent value or one that is not valid on its own.

@@ -5,7 +5,8 @@
 
 use std::fmt;
 
-use super::diff::{PathStep, Secrets, Shown, Sides};
+use super::diff::{PathStep, Shown, Sides};
+use super::secrets::Secrets;
 use super::{Action, ResourceChange};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

@@ -441,13 +441,16 @@ fn input_that_is_not_one_plan_is_explained() {
         ),
         (
             format!("Terraform will perform:\n{plan}").into_bytes(),
-            "starts with text that is not JSON at line 1 column 1 (`Terraform will perform:`); a JSON object may begin at line 2 column 1",
+            "starts with text that is not JSON at line 1 column 1; a JSON object may begin at line 2 column 1",
         ),
         (
             plan.as_bytes()[..plan.len() - 3].to_vec(),
             "ends in the middle of the JSON document",
         ),
-        (b"[1, 2]".to_vec(), "it is not a JSON object"),
+        (
+            b"[1, 2]".to_vec(),
+            "it is a JSON array (at line 1 column 1), not an object",
+        ),
         (
             b"{\"format_version\": \"1.0\", \"values\": {}}".to_vec(),
             "state document",
@@ -893,7 +896,7 @@ fn fill_secrets(v: &Value, tag: &str, keys: bool, n: &mut usize) -> (Value, Valu
 
 /// The first string (key or value) in `v` that starts with `SECRET`.
 fn first_secret(v: &Value) -> Option<String> {
-    diff::string_literals(&v.to_string())
+    secrets::string_literals(&v.to_string())
         .into_iter()
         .find(|s| s.starts_with("SECRET"))
 }
@@ -1165,7 +1168,7 @@ fn string_literals_are_found_at_any_depth_with_escapes() {
         "[".repeat(300),
         "]".repeat(300)
     );
-    assert_eq!(diff::string_literals(&raw), ["k\"ey", "vé", "n"]);
+    assert_eq!(secrets::string_literals(&raw), ["k\"ey", "vé", "n"]);
 }
 
 #[test]

@@ -9,5 +9,6 @@ mod provider;
 mod references;
 mod schema;
 mod summary;
+mod summary_secrets;
 mod support;
 mod tracing;
