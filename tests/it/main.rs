@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per area.
 mod checkov;
 mod cli;
+mod gen_writes;
 mod generated;
 mod moto;
 mod orchestrator;
