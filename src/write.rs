@@ -8,7 +8,7 @@
 mod links;
 pub mod lock;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -345,14 +345,10 @@ fn make_dirs(out: &Path, dir: &Path, path: &str, made: &mut Vec<PathBuf>) -> Res
     Ok(())
 }
 
-/// Renames the staged files into place, removes orphans, and flushes the folders.
+/// Renames the staged files into place, then removes orphans.
 fn commit(out: &Path, staged: Vec<Staged>, changes: &Changes) -> Result<()> {
-    let mut dirs = HashSet::new();
     let mut done = Vec::new();
     for s in staged {
-        if let Some(d) = s.target.parent() {
-            dirs.insert(d.to_path_buf());
-        }
         if let Err(e) = s.file.persist(&s.target) {
             return Err(e.error).with_context(|| {
                 format!(
@@ -381,12 +377,6 @@ fn commit(out: &Path, staged: Vec<Staged>, changes: &Changes) -> Result<()> {
                 break;
             }
             dir = d.parent();
-        }
-    }
-    // Renames are durable once their folders are flushed.
-    for d in dirs {
-        if let Ok(f) = std::fs::File::open(&d) {
-            let _ = f.sync_all();
         }
     }
     Ok(())

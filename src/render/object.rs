@@ -26,7 +26,9 @@ const MARK: &str = "stackform·object·";
 
 impl Objects {
     /// An object of `items` (a later duplicate key replaces the earlier value in place, as in
-    /// hcl-rs), to be written where the returned expression stands.
+    /// hcl-rs), to be written where the returned expression stands. Values are re-indented
+    /// line by line, so they must not hold heredocs (roots map keys to references and small
+    /// objects).
     pub fn object<K: AsRef<str>>(
         &self,
         items: impl IntoIterator<Item = (K, Expression)>,
