@@ -77,6 +77,9 @@ pub struct GenArgs {
     /// Overwrite or remove files that lack the generated header or were edited by hand
     #[arg(long)]
     pub force: bool,
+    /// How long to wait while another `gen` writes the same folder, e.g. 10s [default: 60s]
+    #[arg(long, value_name = "DUR", conflicts_with = "check")]
+    pub lock_timeout: Option<String>,
 }
 
 #[derive(Debug, Args)]

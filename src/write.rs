@@ -1,16 +1,27 @@
 //! Applying rendered files to an output directory: atomic writes, the generated-header rules,
 //! orphan removal, and the check mode that only reports differences as a diff.
+//!
+//! A run is all or nothing: every refusal is decided and every new file is staged (written and
+//! flushed to a temporary file next to its target) before the first rename, so a failure before
+//! then leaves the output as it was.
+
+mod links;
+pub mod lock;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use similar::TextDiff;
 
 use crate::header::{Existing, inspect};
 use crate::render::RenderedFile;
+use links::LinkGuard;
+
+/// Names of the temporary files a write stages next to its target.
+const TEMP_PREFIX: &str = ".stackform-";
 
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename, so a
 /// reader sees the old file or the new one, never half of one. Generated files are ordinary,
@@ -31,7 +42,7 @@ pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> Result<
     };
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     let mut tmp = tempfile::Builder::new()
-        .prefix(".stackform-")
+        .prefix(TEMP_PREFIX)
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
     tmp.write_all(bytes)?;
@@ -84,10 +95,11 @@ pub fn compare(
     force: bool,
 ) -> Result<Changes> {
     let mut result = Changes::default();
+    let mut guard = LinkGuard::default();
     let rendered: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for file in files {
-        let path = out.join(&file.path);
-        match read_if_exists(&path)? {
+        guard.check(out, &file.path)?;
+        match read_target(out, &file.path)? {
             None => result.changes.push(Change {
                 path: file.path.clone(),
                 action: Action::Create,
@@ -117,6 +129,7 @@ pub fn compare(
         }
     }
     for dir in owned {
+        guard.check(out, dir)?;
         for path in walk(&out.join(dir))? {
             let relative = relative(out, &path);
             if rendered.contains(relative.as_str()) {
@@ -146,6 +159,31 @@ pub fn compare(
     Ok(result)
 }
 
+/// The current text of the file `relative` under `out`, refusing what `gen` could not replace
+/// with a file: a folder at that path, or a file where one of its folders must be.
+fn read_target(out: &Path, relative: &str) -> Result<Option<String>> {
+    let path = out.join(relative);
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.is_dir() => bail!(
+            "`{relative}` is a folder where `gen` writes a file; move it away and run `gen` again; nothing was written"
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            let mut blocker = out.to_path_buf();
+            for part in relative.split('/') {
+                blocker.push(part);
+                if blocker.is_file() {
+                    break;
+                }
+            }
+            bail!(
+                "cannot create folder `{}` for `{relative}`: a file is in the way; move it away and run `gen` again; nothing was written",
+                self::relative(out, &blocker)
+            )
+        }
+        _ => read_if_exists(&path),
+    }
+}
+
 fn read_if_exists(path: &Path) -> Result<Option<String>> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
@@ -154,7 +192,8 @@ fn read_if_exists(path: &Path) -> Result<Option<String>> {
     }
 }
 
-/// Every file under `dir` (none if it does not exist), skipping Terraform's working folders.
+/// Every file under `dir` (none if it does not exist), skipping Terraform's working folders,
+/// files another run is staging, and symbolic links (never ours, never followed).
 fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -168,11 +207,12 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
             let entry = entry?;
             let path = entry.path();
             let name = entry.file_name();
-            if entry.file_type()?.is_dir() {
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
                 if name != ".terraform" && name != ".stackform" {
                     stack.push(path);
                 }
-            } else {
+            } else if !kind.is_symlink() && !name.to_string_lossy().starts_with(TEMP_PREFIX) {
                 out.push(path);
             }
         }
@@ -190,24 +230,153 @@ fn relative(base: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Applies the changes. Called only when there are no conflicts (or `--force`).
+/// Applies the changes. Called only when there are no conflicts (or `--force`). Stages every
+/// write first; if staging fails, removes what it staged and the folders it made, and returns
+/// the error with the output untouched.
 pub fn apply(out: &Path, changes: &Changes) -> Result<()> {
-    for change in &changes.changes {
-        let path = out.join(&change.path);
-        match change.action {
-            Action::Create | Action::Update => atomic_write(&path, &change.new)?,
-            Action::Remove => {
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("cannot remove `{}`", path.display()))?;
-                // Drop directories the removal emptied, up to `out`.
-                let mut dir = path.parent();
-                while let Some(d) = dir {
-                    if d == out || std::fs::remove_dir(d).is_err() {
-                        break;
-                    }
-                    dir = d.parent();
-                }
+    let mut made = Vec::new();
+    let staged = match stage(out, changes, &mut made) {
+        Ok(staged) => staged,
+        Err(e) => {
+            // Dropping a staged file deletes it; then the folders, deepest first.
+            for dir in made.iter().rev() {
+                let _ = std::fs::remove_dir(dir);
             }
+            return Err(e.context("nothing was written"));
+        }
+    };
+    commit(out, staged, changes)
+}
+
+/// A new file's contents, flushed to a temporary file next to `target`.
+struct Staged {
+    file: tempfile::NamedTempFile,
+    target: PathBuf,
+    path: String,
+}
+
+/// Decides every refusal and writes every temporary file; renames nothing. Folders it creates
+/// are added to `made`, parents first.
+fn stage(out: &Path, changes: &Changes, made: &mut Vec<PathBuf>) -> Result<Vec<Staged>> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut staged = Vec::new();
+    for change in &changes.changes {
+        let target = out.join(&change.path);
+        let existing = match std::fs::symlink_metadata(&target) {
+            Ok(meta) => Some(meta),
+            // A file in the way of its folder: `make_dirs` says so.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                None
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot inspect `{}`", target.display()));
+            }
+        };
+        if let Some(meta) = &existing
+            && !meta.file_type().is_file()
+        {
+            bail!(
+                "`{}` is {} where `gen` writes a file; move it away and run `gen` again",
+                change.path,
+                if meta.is_dir() {
+                    "a folder"
+                } else {
+                    "not a regular file"
+                }
+            );
+        }
+        if change.action == Action::Remove {
+            continue;
+        }
+        let dir = target.parent().unwrap_or(out);
+        make_dirs(out, dir, &change.path, made)?;
+        let mode = existing.map_or(0o644, |m| m.permissions().mode());
+        let mut file = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
+        let written = file
+            .write_all(change.new.as_bytes())
+            .and_then(|()| {
+                file.as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(mode))
+            })
+            .and_then(|()| file.as_file().sync_all());
+        written.with_context(|| format!("cannot write a temporary file in `{}`", dir.display()))?;
+        staged.push(Staged {
+            file,
+            target,
+            path: change.path.clone(),
+        });
+    }
+    Ok(staged)
+}
+
+/// Creates `dir` and the folders above it up to `out`, recording each one it made.
+fn make_dirs(out: &Path, dir: &Path, path: &str, made: &mut Vec<PathBuf>) -> Result<()> {
+    let mut missing = Vec::new();
+    let mut d = dir;
+    while d != out && !d.is_dir() {
+        missing.push(d.to_path_buf());
+        match d.parent() {
+            Some(p) => d = p,
+            None => break,
+        }
+    }
+    for d in missing.into_iter().rev() {
+        if let Err(e) = std::fs::create_dir(&d) {
+            let why = if d.exists() {
+                "a file is in the way".to_string()
+            } else {
+                e.to_string()
+            };
+            bail!(
+                "cannot create folder `{}` for `{path}`: {why}; move it away and run `gen` again",
+                relative(out, &d)
+            );
+        }
+        made.push(d);
+    }
+    Ok(())
+}
+
+/// Renames the staged files into place, then removes orphans.
+fn commit(out: &Path, staged: Vec<Staged>, changes: &Changes) -> Result<()> {
+    let mut done = Vec::new();
+    for s in staged {
+        if let Err(e) = s.file.persist(&s.target) {
+            return Err(e.error).with_context(|| {
+                format!(
+                    "cannot replace `{}` after {} other file{} had been replaced ({}); fix the cause and run `gen` again",
+                    s.path,
+                    done.len(),
+                    if done.len() == 1 { "" } else { "s" },
+                    if done.is_empty() { "none".to_string() } else { done.join(", ") }
+                )
+            });
+        }
+        done.push(s.path);
+    }
+    for change in changes
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Remove)
+    {
+        let path = out.join(&change.path);
+        std::fs::remove_file(&path)
+            .with_context(|| format!("cannot remove `{}`", path.display()))?;
+        // Drop directories the removal emptied, up to `out`.
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if d == out || std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
         }
     }
     Ok(())
@@ -232,4 +401,61 @@ pub fn diff(changes: &Changes) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(path: &str, action: Action) -> Change {
+        Change {
+            path: path.into(),
+            action,
+            old: String::new(),
+            new: format!("new {path}\n"),
+        }
+    }
+
+    #[test]
+    fn a_failure_while_staging_removes_what_was_staged_and_the_folders_it_made() {
+        let out = tempfile::tempdir().expect("test setup");
+        let p = out.path();
+        std::fs::create_dir(p.join("a")).expect("test setup");
+        std::fs::write(p.join("a/keep.tf"), "old\n").expect("test setup");
+        std::fs::write(p.join("a/gone.tf"), "orphan\n").expect("test setup");
+        std::fs::write(p.join("e"), "a file where a folder must be\n").expect("test setup");
+        let changes = Changes {
+            changes: vec![
+                change("a/keep.tf", Action::Update),
+                change("a/gone.tf", Action::Remove),
+                change("c/d/new.tf", Action::Create),
+                change("e/f.tf", Action::Create),
+            ],
+            ..Changes::default()
+        };
+        let err = format!("{:#}", apply(p, &changes).expect_err("`e` is a file"));
+        assert!(
+            err.starts_with("nothing was written: cannot create folder `e`"),
+            "{err}"
+        );
+        let mut left: Vec<String> = walk(p)
+            .expect("walk")
+            .iter()
+            .map(|f| relative(p, f))
+            .collect();
+        // `walk` hides staged files; list the folder itself.
+        left.extend(
+            std::fs::read_dir(p.join("a"))
+                .expect("list")
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(TEMP_PREFIX)),
+        );
+        assert_eq!(left, ["a/gone.tf", "a/keep.tf", "e"]);
+        assert_eq!(
+            std::fs::read_to_string(p.join("a/keep.tf")).expect("read"),
+            "old\n"
+        );
+        assert!(!p.join("c").exists(), "a folder made for staging stays");
+    }
 }

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::cli::GenArgs;
 use crate::render::{RenderedFile, Selection, render};
@@ -109,6 +110,25 @@ pub fn freshness(stack: Option<&Path>, out: &Path, env: Option<&str>) -> Result<
     }))
 }
 
+/// How long a second `gen` waits for the first by default.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn lock_output(out: &Path, timeout: Option<&str>) -> Result<write::lock::OutputLock> {
+    let timeout = match timeout {
+        None => LOCK_TIMEOUT,
+        Some(text) => humantime::parse_duration(text).with_context(|| {
+            format!("`--lock-timeout {text}` is not a duration; write it like `10s` or `2m`")
+        })?,
+    };
+    write::lock::acquire(out, timeout, |holder| {
+        eprintln!(
+            "stackform: waiting for another `stackform gen` ({holder}) writing `{}`; it holds `{}`",
+            out.display(),
+            write::lock::lock_path(out).display()
+        );
+    })
+}
+
 pub fn run(args: &GenArgs) -> Result<ExitCode> {
     let env = args.env.as_deref().filter(|_| !args.all);
     let Some(Rendered {
@@ -120,6 +140,12 @@ pub fn run(args: &GenArgs) -> Result<ExitCode> {
     }) = prepare(args.stack.stack.as_deref(), env)?
     else {
         return Ok(ExitCode::from(1));
+    };
+    // Held from the comparison to the last rename, so no other `gen` writes in between.
+    let _lock = if args.check {
+        None
+    } else {
+        Some(lock_output(&args.out, args.lock_timeout.as_deref())?)
     };
     let changes = write::compare(&args.out, &files, &owned, args.force)?;
     let command = if args.out == Path::new(".") {

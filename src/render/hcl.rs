@@ -210,7 +210,7 @@ pub fn obj<K: AsRef<str>>(items: impl IntoIterator<Item = (K, Expression)>) -> E
     Expression::Object(object)
 }
 
-fn key(k: &str) -> ObjectKey {
+pub fn key(k: &str) -> ObjectKey {
     let bare = k
         .chars()
         .next()

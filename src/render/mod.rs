@@ -11,6 +11,7 @@ pub mod hcl;
 pub mod json;
 pub mod module;
 pub mod monitoring;
+pub mod object;
 pub mod root;
 pub mod storage;
 #[cfg(test)]
@@ -103,21 +104,27 @@ pub fn render(model: &Model, selection: &Selection, source: &str) -> Vec<Rendere
 
 /// HCL text of a body as `terraform fmt` writes it, with checkov skips inside their resources.
 pub fn hcl_text(body: &::hcl::Body, skips: &[Skip]) -> String {
-    let text = ::hcl::format::to_string(body).unwrap_or_default();
+    hcl_text_with(body, skips, &object::Objects::default())
+}
+
+/// [`hcl_text`] of a body holding placeholders of `objects`.
+pub fn hcl_text_with(body: &::hcl::Body, skips: &[Skip], objects: &object::Objects) -> String {
+    let text = objects.expand(&::hcl::format::to_string(body).unwrap_or_default());
     if skips.is_empty() {
         return fmt::terraform_fmt(&text);
     }
     let text = {
-        let headers: Vec<(String, &Skip)> =
-            skips.iter().map(|skip| (skip.header(), skip)).collect();
+        // By header, so a root with a skip per function stays linear.
+        let mut headers: std::collections::HashMap<String, Vec<&Skip>> =
+            std::collections::HashMap::new();
+        for skip in skips {
+            headers.entry(skip.header()).or_default().push(skip);
+        }
         let mut out = String::with_capacity(text.len() + skips.len() * 80);
         for line in text.split_inclusive('\n') {
             out.push_str(line);
-            let line = line.trim_end();
-            for (header, skip) in &headers {
-                if line == header {
-                    out.push_str(&format!("  #checkov:skip={}:{}\n", skip.check, skip.reason));
-                }
+            for skip in headers.get(line.trim_end()).into_iter().flatten() {
+                out.push_str(&format!("  #checkov:skip={}:{}\n", skip.check, skip.reason));
             }
         }
         out

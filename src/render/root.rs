@@ -6,8 +6,9 @@ use hcl::Expression;
 
 use super::RenderedFile;
 use super::hcl::{B, Part, b, bool, float, list, num, obj, r, s, strings, template};
-use super::hcl_text;
+use super::hcl_text_with;
 use super::module::{Skip, versions_block};
+use super::object::Objects;
 use super::workflow::tracing_variable;
 use crate::model::Stack;
 use crate::model::function::{Access, Function};
@@ -21,8 +22,11 @@ fn upper(key: &str) -> String {
     key.to_ascii_uppercase()
 }
 
-fn map_of<'a>(items: impl IntoIterator<Item = (&'a str, Expression)>) -> Expression {
-    obj(items)
+fn map_of<'a>(
+    objects: &Objects,
+    items: impl IntoIterator<Item = (&'a str, Expression)>,
+) -> Expression {
+    objects.object(items)
 }
 
 fn function_call(stack: &Stack, f: &Function) -> B {
@@ -101,7 +105,7 @@ fn function_call(stack: &Stack, f: &Function) -> B {
         .attr("log_retention_days", num(stack.settings.log_retention_days))
         .attr(
             "environment_variables",
-            map_of(env.iter().map(|(k, v)| (k.as_str(), v.clone()))),
+            obj(env.iter().map(|(k, v)| (k.as_str(), v.clone()))),
         )
         .attr_if(
             layered,
@@ -157,7 +161,7 @@ fn function_call(stack: &Stack, f: &Function) -> B {
     if !triggers.is_empty() {
         call = call.attr(
             "sqs_triggers",
-            map_of(triggers.iter().map(|q| {
+            obj(triggers.iter().map(|q| {
                 (
                     q.key.as_str(),
                     r(&format!("module.queue_{}.queue_arn", q.key)),
@@ -177,6 +181,7 @@ fn parameter_name(stack: &Stack, name: &str) -> String {
 }
 
 pub fn root(stack: &Stack) -> Vec<RenderedFile> {
+    let objects = Objects::default();
     let dir = format!("environments/{}", stack.env);
     let settings = &stack.settings;
     let mut blocks = Vec::new();
@@ -271,6 +276,7 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
         keys.sort_unstable();
         keys.dedup();
         map_of(
+            &objects,
             keys.into_iter()
                 .map(|k| (k, r(&format!("module.function_{k}.{output}")))),
         )
@@ -299,12 +305,15 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
         );
     }
     let queue_map = |output: &str| {
-        map_of(stack.queues.iter().map(|q| {
-            (
-                q.key.as_str(),
-                r(&format!("module.queue_{}.{output}", q.key)),
-            )
-        }))
+        map_of(
+            &objects,
+            stack.queues.iter().map(|q| {
+                (
+                    q.key.as_str(),
+                    r(&format!("module.queue_{}.{output}", q.key)),
+                )
+            }),
+        )
     };
     if !stack.state_machines.is_empty() {
         // Only the functions the steps invoke: passing every function would make a function
@@ -348,16 +357,19 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
     }
     monitoring = monitoring.attr(
         "alarms",
-        map_of(stack.alarms.iter().map(|a| {
-            (
-                a.key.as_str(),
-                obj([
-                    ("threshold", float(a.threshold)),
-                    ("evaluation_periods", num(a.evaluation_periods)),
-                    ("period", num(a.period)),
-                ]),
-            )
-        })),
+        map_of(
+            &objects,
+            stack.alarms.iter().map(|a| {
+                (
+                    a.key.as_str(),
+                    obj([
+                        ("threshold", float(a.threshold)),
+                        ("evaluation_periods", num(a.evaluation_periods)),
+                        ("period", num(a.period)),
+                    ]),
+                )
+            }),
+        ),
     );
     blocks.push(monitoring.build());
     blocks.push(
@@ -367,20 +379,24 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
             .attr("default_reservoir_size", num(settings.sampling_reservoir))
             .attr(
                 "sampling_rules",
-                map_of(stack.xray.sampling_rules.iter().map(|rule| {
-                    (
-                        rule.key.as_str(),
-                        obj([
-                            ("priority", num(rule.priority)),
-                            ("fixed_rate", float(rule.fixed_rate)),
-                            ("reservoir_size", num(rule.reservoir_size)),
-                        ]),
-                    )
-                })),
+                map_of(
+                    &objects,
+                    stack.xray.sampling_rules.iter().map(|rule| {
+                        (
+                            rule.key.as_str(),
+                            obj([
+                                ("priority", num(rule.priority)),
+                                ("fixed_rate", float(rule.fixed_rate)),
+                                ("reservoir_size", num(rule.reservoir_size)),
+                            ]),
+                        )
+                    }),
+                ),
             )
             .attr(
                 "group_insights",
                 map_of(
+                    &objects,
                     stack
                         .xray
                         .groups
@@ -434,32 +450,41 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
     ));
     outputs.push(output(
         "function_names",
-        map_of(stack.functions.iter().map(|f| {
-            (
-                f.key.as_str(),
-                r(&format!("module.function_{}.function_name", f.key)),
-            )
-        })),
+        map_of(
+            &objects,
+            stack.functions.iter().map(|f| {
+                (
+                    f.key.as_str(),
+                    r(&format!("module.function_{}.function_name", f.key)),
+                )
+            }),
+        ),
         "Lambda function names, by model name.",
     ));
     outputs.push(output(
         "function_tracing_modes",
-        map_of(stack.functions.iter().map(|f| {
-            (
-                f.key.as_str(),
-                r(&format!("module.function_{}.tracing_mode", f.key)),
-            )
-        })),
+        map_of(
+            &objects,
+            stack.functions.iter().map(|f| {
+                (
+                    f.key.as_str(),
+                    r(&format!("module.function_{}.tracing_mode", f.key)),
+                )
+            }),
+        ),
         "X-Ray tracing mode of each function, by model name.",
     ));
     outputs.push(output(
         "table_names",
-        map_of(stack.tables.iter().map(|t| {
-            (
-                t.key.as_str(),
-                r(&format!("module.table_{}.table_name", t.key)),
-            )
-        })),
+        map_of(
+            &objects,
+            stack.tables.iter().map(|t| {
+                (
+                    t.key.as_str(),
+                    r(&format!("module.table_{}.table_name", t.key)),
+                )
+            }),
+        ),
         "DynamoDB table names, by model name.",
     ));
     outputs.push(output(
@@ -470,12 +495,15 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
     if !stack.state_machines.is_empty() {
         outputs.push(output(
             "state_machine_arns",
-            map_of(stack.state_machines.iter().map(|sm| {
-                (
-                    sm.key.as_str(),
-                    r(&format!("module.state_machines.{}_arn", sm.key)),
-                )
-            })),
+            map_of(
+                &objects,
+                stack.state_machines.iter().map(|sm| {
+                    (
+                        sm.key.as_str(),
+                        r(&format!("module.state_machines.{}_arn", sm.key)),
+                    )
+                }),
+            ),
             "Step Functions state machine ARNs, by model name.",
         ));
     }
@@ -483,7 +511,7 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
     let file = |name: &str, blocks: Vec<hcl::Block>, skips: &[Skip]| {
         RenderedFile::hcl(
             format!("{dir}/{name}"),
-            hcl_text(&super::hcl::body(blocks), skips),
+            hcl_text_with(&super::hcl::body(blocks), skips, &objects),
         )
     };
     vec![
