@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::moto::{AWS_ENV, Moto};
-use crate::support::{Output, repo, terraform};
+use crate::support::{Output, copy_dir, repo, terraform};
 
 /// A working directory (a checkout) holding copies of fixture roots.
 struct Checkout {
@@ -84,18 +84,6 @@ fn output(out: std::process::Output) -> Output {
 
 fn finish(child: Child) -> Output {
     output(child.wait_with_output().expect("wait for stackform"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create a folder");
-    for entry in std::fs::read_dir(from).expect("fixture folder").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy a fixture file");
-        }
-    }
 }
 
 /// Waits until `ready` holds, failing the test after `secs` seconds.

@@ -7,9 +7,8 @@
 //! with the hint; it is never skipped.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::support::repo;
+use crate::support::{copy_dir, repo, terraform_with as terraform};
 
 const DEFAULT_MIRROR: &str = "/opt/tf-plugins";
 
@@ -37,38 +36,15 @@ pub fn cli_config(dir: &Path) -> PathBuf {
     path
 }
 
-pub fn terraform(dir: &Path, config: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("terraform")
-        .args(args)
-        .current_dir(dir)
-        .env("TF_CLI_CONFIG_FILE", config)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_IN_AUTOMATION", "1")
-        .output()
-        .expect("run terraform (install terraform 1.11 on PATH)")
-}
-
 pub const INSTALL_HINT: &str = "hashicorp/aws >= 5.100 could not be installed: put a filesystem \
     mirror at /opt/tf-plugins (or name one in STACKFORM_PROVIDER_MIRROR), or set \
     STACKFORM_PROVIDER_MIRROR= (empty) to use the Terraform registry";
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create folder");
-    for entry in std::fs::read_dir(from).expect("read folder").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
-}
 
 #[test]
 fn every_environment_validates_with_the_real_provider_without_warnings() {
     let work = tempfile::tempdir().expect("temporary directory");
     for dir in ["modules", "environments"] {
-        copy_tree(&repo().join(dir), &work.path().join(dir));
+        copy_dir(&repo().join(dir), &work.path().join(dir));
     }
     let config = cli_config(work.path());
     let mut envs: Vec<String> = std::fs::read_dir(work.path().join("environments"))

@@ -91,10 +91,15 @@ impl Test {
 
 /// Runs terraform with the settings tests need offline.
 pub fn terraform(dir: &Path, args: &[&str]) -> std::process::Output {
+    terraform_with(dir, Path::new("/dev/null"), args)
+}
+
+/// [`terraform`] with a CLI configuration file (a provider mirror, say).
+pub fn terraform_with(dir: &Path, config: &Path, args: &[&str]) -> std::process::Output {
     Command::new("terraform")
         .args(args)
         .current_dir(dir)
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("TF_CLI_CONFIG_FILE", config)
         .env("CHECKPOINT_DISABLE", "1")
         .env("TF_IN_AUTOMATION", "1")
         .output()
@@ -130,4 +135,17 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// Copies a folder tree (fixtures, the committed HCL) file by file.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a folder");
+    for entry in std::fs::read_dir(from).expect("fixture folder").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy a fixture file");
+        }
+    }
 }
