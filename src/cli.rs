@@ -134,6 +134,10 @@ pub struct PlanArgs {
     /// Exit 3 when the plan carries any of these risk classes (comma-separated)
     #[arg(long, value_name = "CLASS,...", value_delimiter = ',')]
     pub fail_on: Vec<String>,
+    /// Run against an AWS-compatible API (moto, LocalStack) at URL instead of real AWS
+    /// [default: $STACKFORM_AWS_ENDPOINT]
+    #[arg(long, value_name = "URL")]
+    pub aws_endpoint: Option<String>,
     #[command(flatten)]
     pub stack: StackArg,
     #[command(flatten)]
@@ -155,6 +159,10 @@ pub struct ApplyArgs {
     /// Allow deleting or replacing stateful resources (tables, queues, buckets, keys, log groups)
     #[arg(long)]
     pub allow_destroy: bool,
+    /// Run against an AWS-compatible API (moto, LocalStack) at URL instead of real AWS
+    /// [default: $STACKFORM_AWS_ENDPOINT]
+    #[arg(long, value_name = "URL")]
+    pub aws_endpoint: Option<String>,
     /// How long terraform waits for a held state lock, e.g. 30s or 5m
     #[arg(long, value_name = "DUR")]
     pub lock_timeout: Option<String>,

@@ -22,7 +22,7 @@ use crate::terraform::session::{
 };
 use crate::terraform::store::{self, Meta, Store};
 use crate::terraform::target::Target;
-use crate::terraform::{binary, digest, lock, nofollow, snapshot};
+use crate::terraform::{binary, digest, emulator, lock, nofollow, snapshot};
 
 pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     let lock_timeout = args
@@ -30,12 +30,16 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
         .as_deref()
         .map(parse_lock_timeout)
         .transpose()?;
+    let endpoint = emulator::from_args(args.aws_endpoint.as_deref())?;
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let target = match (&args.env, &args.dir) {
         (Some(env), _) => Target::env(env)?,
         (None, Some(dir)) => Target::dir(dir, &cwd)?,
         (None, None) => bail!("give `--env ENV` or `--dir ROOT`"),
     };
+    let url = endpoint.as_ref().map(|e| e.url.clone());
+    let selector = target.selector.clone();
+    let target = target.with_endpoint(url.as_deref());
     if !target.root.is_dir() {
         let mut known: Vec<String> = std::fs::read_dir("environments")
             .into_iter()
@@ -59,6 +63,10 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     let store = Store::open(&cwd, &target.store_name)?;
     let _lock = lock::acquire(&store, "apply", &target.apply_command())?;
     let saved = check_saved_plan(&store, &target, &cwd)?;
+    check_endpoint(&saved.meta, &target.label, &selector, url.as_deref())?;
+    if let Some(e) = &endpoint {
+        eprintln!("{}", e.notice());
+    }
     let summary = &saved.summary;
 
     let destroys = stateful_destroys(summary);
@@ -123,6 +131,7 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
         interrupts: runtime.block_on(async { Interrupts::install() })?,
         progress: Progress::new(),
         lock_timeout,
+        emulator: endpoint,
     };
     let run = Run {
         session: &session,
@@ -167,8 +176,8 @@ impl Run<'_> {
             .step(
                 &mut reporter,
                 "init",
-                &target.root,
-                Session::init_args(backend_config),
+                target,
+                session.init_args(target, backend_config),
                 &[0],
                 false,
                 false,
@@ -180,7 +189,7 @@ impl Run<'_> {
                     .step(
                         &mut reporter,
                         "show",
-                        &target.root,
+                        target,
                         vec![
                             "show".into(),
                             "-json".into(),
@@ -233,7 +242,7 @@ impl Run<'_> {
             .step(
                 &mut reporter,
                 "apply",
-                &target.root,
+                target,
                 apply_args,
                 &[0],
                 false,
@@ -272,6 +281,43 @@ impl Run<'_> {
         eprintln!("stackform: error: {}", e.explain_apply(target));
         e.exit_code()
     }
+}
+
+/// Refuses a saved plan made against another API than this apply's: an emulator's plan must
+/// never reach real AWS, nor a plan for real AWS an emulator (whose state it does not match).
+/// `selector` is `--env ENV` or `--dir ROOT`, without `--aws-endpoint`.
+fn check_endpoint(meta: &Meta, label: &str, selector: &str, here: Option<&str>) -> Result<()> {
+    let planned = meta.aws_endpoint.as_deref();
+    if planned == here {
+        return Ok(());
+    }
+    let (made_for, how) = match planned {
+        Some(url) => (
+            emulator::describe(planned),
+            format!(
+                "apply it there with `stackform apply {selector} --aws-endpoint {url}`, or run \
+                 `stackform plan {selector}{}` to plan for {}",
+                here.map(|u| format!(" --aws-endpoint {u}"))
+                    .unwrap_or_default(),
+                emulator::describe(here)
+            ),
+        ),
+        None => (
+            emulator::describe(None),
+            format!(
+                "apply it there with `stackform apply {selector}` (without `--aws-endpoint`, and with \
+                 `{}` unset), or run `stackform plan {selector} --aws-endpoint {}` to plan for the \
+                 emulator",
+                emulator::ENV_VAR,
+                here.unwrap_or_default()
+            ),
+        ),
+    };
+    bail!(
+        "the saved plan of `{label}` was made for {made_for}, but this apply would run against {}; \
+         nothing was applied; {how}",
+        emulator::describe(here)
+    );
 }
 
 /// Two plan JSON documents are the same plan (compared as values: key order and spacing do

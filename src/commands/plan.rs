@@ -15,6 +15,7 @@ use crate::cli::{Format, PlanArgs};
 use crate::summary::{RiskClass, Summary, render_combined};
 use crate::terraform::binary;
 use crate::terraform::digest;
+use crate::terraform::emulator;
 use crate::terraform::lock;
 use crate::terraform::progress::{Progress, Reporter};
 use crate::terraform::runner::Interrupts;
@@ -31,10 +32,13 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
         .as_deref()
         .map(parse_lock_timeout)
         .transpose()?;
+    let endpoint = emulator::from_args(args.aws_endpoint.as_deref())?;
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let Some(targets) = targets(args, &cwd)? else {
         return Ok(ExitCode::from(1));
     };
+    let url = endpoint.as_ref().map(|e| e.url.as_str());
+    let targets: Vec<Target> = targets.into_iter().map(|t| t.with_endpoint(url)).collect();
     // Checked now; recorded as given (relative to the checkout) so a saved plan carried to
     // another checkout (a CI artifact) finds them there.
     backend_config_files(&args.backend_config, &cwd)?;
@@ -49,6 +53,9 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
     )?;
     let format = args.format.unwrap_or(Format::Text);
     let single = targets.len() == 1 && !args.all;
+    if let Some(e) = &endpoint {
+        eprintln!("{}", e.notice());
+    }
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -61,6 +68,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
             interrupts: Interrupts::install()?,
             progress: Progress::new(),
             lock_timeout,
+            emulator: endpoint,
         });
         let limit = Arc::new(Semaphore::new(usize::from(args.parallel)));
         let mut tasks = Vec::new();
@@ -213,8 +221,8 @@ async fn plan_steps(
         .step(
             reporter,
             "init",
-            &target.root,
-            Session::init_args(&absolute),
+            target,
+            session.init_args(target, &absolute),
             &[0],
             false,
             false,
@@ -231,22 +239,14 @@ async fn plan_steps(
     ];
     plan_args.extend(session.lock_timeout_arg());
     let plan = session
-        .step(
-            reporter,
-            "plan",
-            &target.root,
-            plan_args,
-            &[0, 2],
-            false,
-            false,
-        )
+        .step(reporter, "plan", target, plan_args, &[0, 2], false, false)
         .await?;
     let code = plan.code.unwrap_or(1);
     let show = session
         .step(
             reporter,
             "show",
-            &target.root,
+            target,
             vec!["show".into(), "-json".into(), "-no-color".into(), plan_file],
             &[0],
             true,
@@ -285,6 +285,7 @@ async fn plan_steps(
         planned_at: crate::terraform::now(),
         plan_exit_code: code,
         backend_config: backend_config.to_vec(),
+        aws_endpoint: session.emulator.as_ref().map(|e| e.url.clone()),
         applied_at: None,
         apply_failed_at: None,
     };

@@ -4,6 +4,7 @@
 pub mod binary;
 pub mod child;
 pub mod digest;
+pub mod emulator;
 pub mod lock;
 pub mod nofollow;
 pub mod progress;

@@ -69,12 +69,13 @@ pub struct Outcome {
     pub interrupted: u32,
 }
 
-/// Runs `bin args...` in `dir`. With `capture_stdout`, standard output is kept whole in
+/// Runs `bin args...` in `dir`, with `env` added to the environment. With `capture_stdout`, standard output is kept whole in
 /// `stdout` instead of being split into `log`. Each log line is also passed to `sink`.
 pub async fn run(
     bin: &Path,
     dir: &Path,
     args: &[String],
+    env: &[(std::ffi::OsString, std::ffi::OsString)],
     capture_stdout: bool,
     interrupts: &Interrupts,
     sink: &mut (dyn FnMut(&str) + Send),
@@ -84,6 +85,7 @@ pub async fn run(
             .args(args)
             .current_dir(dir)
             .envs(super::child_env())
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

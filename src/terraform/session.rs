@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use super::binary::Binary;
+use super::emulator::{self, Endpoint};
 use super::progress::{Progress, Reporter};
 use super::runner::{self, Interrupts, Outcome};
+use super::store;
 use super::target::Target;
 use super::{StateLock, is_stale_plan, state_lock};
 
@@ -22,6 +24,8 @@ pub struct Session {
     pub progress: Progress,
     /// `-lock-timeout` value for terraform (`30s`), when given.
     pub lock_timeout: Option<String>,
+    /// The AWS API emulator terraform talks to (`--aws-endpoint`); `None` for real AWS.
+    pub emulator: Option<Endpoint>,
 }
 
 /// Why a step did not succeed.
@@ -172,14 +176,14 @@ impl StepError {
 }
 
 impl Session {
-    /// Runs one terraform step in `root`. `ok` lists the exit codes that mean success.
+    /// Runs one terraform step in `target`'s root. `ok` lists the exit codes that mean success.
     /// `live` shows terraform's output as it comes (apply); otherwise it is only kept.
     #[allow(clippy::too_many_arguments)]
     pub async fn step(
         &self,
         reporter: &mut Reporter,
         step: &'static str,
-        root: &Path,
+        target: &Target,
         args: Vec<String>,
         ok: &[i32],
         capture_stdout: bool,
@@ -198,10 +202,17 @@ impl Session {
                 reporter.println(line);
             }
         };
+        let env = match &self.emulator {
+            Some(endpoint) => endpoint.child_env(&emulator::data_dir(
+                &self.cwd.join(store::BASE).join(&target.store_name),
+            )),
+            None => Vec::new(),
+        };
         let outcome = runner::run(
             &self.bin.path,
-            root,
+            &target.root,
             &args,
+            &env,
             capture_stdout,
             &self.interrupts,
             &mut sink,
@@ -235,14 +246,18 @@ impl Session {
         })
     }
 
-    /// `init -input=false` with the partial backend configuration files.
-    pub fn init_args(backend_config: &[String]) -> Vec<String> {
+    /// `init -input=false` with the partial backend configuration files, and in emulator mode
+    /// the S3 backend's settings for it.
+    pub fn init_args(&self, target: &Target, backend_config: &[String]) -> Vec<String> {
         let mut args = vec!["init".into(), "-input=false".into(), "-no-color".into()];
         args.extend(
             backend_config
                 .iter()
                 .map(|f| format!("-backend-config={f}")),
         );
+        if self.emulator.is_some() && emulator::has_s3_backend(&target.root) {
+            args.extend(emulator::backend_args());
+        }
         args
     }
 

@@ -48,12 +48,16 @@ pub struct Meta {
     /// `--backend-config` files given to `init`, as given (relative to the working directory),
     /// reused by `apply`'s `init`.
     pub backend_config: Vec<String>,
+    /// The AWS API emulator the plan was made against (`--aws-endpoint`); `None` for real
+    /// AWS. `apply` refuses to run the plan anywhere else.
+    pub aws_endpoint: Option<String>,
     pub applied_at: Option<String>,
     pub apply_failed_at: Option<String>,
 }
 
-/// 2: `root_path`, and the plan's own configuration checked at `apply`.
-pub const FORMAT: u32 = 2;
+/// 2: `root_path`, and the plan's own configuration checked at `apply`. 3: `aws_endpoint`
+/// (an older stackform would apply an emulator's plan to real AWS).
+pub const FORMAT: u32 = 3;
 
 /// One root's folder under `.stackform/`.
 pub struct Store {

@@ -62,6 +62,14 @@ impl Target {
         })
     }
 
+    /// In emulator mode, suggested commands carry `--aws-endpoint URL`.
+    pub fn with_endpoint(mut self, endpoint: Option<&str>) -> Self {
+        if let Some(url) = endpoint {
+            self.selector = format!("{} --aws-endpoint {}", self.selector, quote(url));
+        }
+        self
+    }
+
     pub fn plan_command(&self) -> String {
         format!("stackform plan {}", self.selector)
     }
