@@ -2,6 +2,7 @@
 mod checkov;
 mod cli;
 mod emulator;
+mod emulator_mode;
 mod gen_writes;
 mod generated;
 mod moto;
