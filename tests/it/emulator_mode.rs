@@ -343,3 +343,63 @@ fn emulator_mode_gives_test_credentials_only_when_none_are_set() {
          AWS_ACCESS_KEY_ID=\nAWS_PROFILE=mine\n"
     );
 }
+
+/// A root with the real AWS provider and one SQS queue; nothing in it names an endpoint.
+const SQS_ROOT: &str = r#"terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100, < 7.0"
+    }
+  }
+}
+
+provider "aws" {
+  region      = "us-east-1"
+  max_retries = 1
+}
+
+resource "aws_sqs_queue" "this" {
+  name = "emulated-queue"
+}
+"#;
+
+#[test]
+fn the_aws_provider_creates_a_queue_on_the_emulator_and_plans_no_change_after() {
+    let moto = Moto::start();
+    let w = Work::new(SQS_ROOT);
+    let config = crate::provider::cli_config(w.dir.path());
+    let run = |args: &[&str]| {
+        output(
+            w.command(args)
+                .env("TF_CLI_CONFIG_FILE", &config)
+                .output()
+                .expect("run stackform"),
+        )
+    };
+    let url = moto.endpoint();
+    let plan = run(&["plan", "--dir", "infra", "--aws-endpoint", &url]);
+    assert_eq!(
+        plan.status,
+        2,
+        "{}\n{}",
+        crate::provider::INSTALL_HINT,
+        plan.stderr
+    );
+    assert!(
+        plan.stdout.contains("+ aws_sqs_queue.this"),
+        "{}",
+        plan.stdout
+    );
+    assert!(moto.queue_urls().is_empty());
+
+    let apply = run(&["apply", "--dir", "infra", "--yes", "--aws-endpoint", &url]);
+    assert_eq!(apply.status, 0, "{}", apply.stderr);
+    assert_eq!(
+        moto.queue_urls(),
+        [format!("{url}/123456789012/emulated-queue")]
+    );
+
+    let again = run(&["plan", "--dir", "infra", "--aws-endpoint", &url]);
+    assert_eq!(again.status, 0, "{}{}", again.stdout, again.stderr);
+}

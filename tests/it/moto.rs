@@ -72,14 +72,27 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Sends one request; `None` when the server cannot be reached.
+    /// Sends one S3 request; `None` when the server cannot be reached.
     fn request(&self, method: &str, path: &str, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+        self.request_to("s3", "", method, path, body)
+    }
+
+    /// Sends one request to `service` (moto routes by the credential scope of the
+    /// `Authorization` header); `headers` are extra `Name: value\r\n` lines.
+    fn request_to(
+        &self,
+        service: &str,
+        headers: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Option<(u16, Vec<u8>)> {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
         let head = format!(
             "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, \
-             SignedHeaders=host, Signature=0\r\n\r\n",
+             Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, \
+             SignedHeaders=host, Signature=0\r\n{headers}\r\n",
             self.port,
             body.len()
         );
@@ -123,6 +136,29 @@ impl Moto {
             .skip(1)
             .filter_map(|k| k.split("</Key>").next())
             .map(str::to_string)
+            .collect()
+    }
+
+    /// The URLs of every SQS queue (`ListQueues`, JSON protocol).
+    pub fn queue_urls(&self) -> Vec<String> {
+        let (status, body) = self
+            .request_to(
+                "sqs",
+                "X-Amz-Target: AmazonSQS.ListQueues\r\n\
+                 Content-Type: application/x-amz-json-1.0\r\n",
+                "POST",
+                "/",
+                b"{}",
+            )
+            .expect("moto answers");
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let answer: serde_json::Value =
+            serde_json::from_slice(&body).expect("ListQueues answers JSON");
+        answer["QueueUrls"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|u| u.as_str().map(str::to_string))
             .collect()
     }
 
