@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::moto::Moto;
-use crate::support::{Output, files_under};
+use crate::support::{Output, files_under, output};
 
 const BUCKET: &str = "emulated-state";
 const KEY: &str = "demo/terraform.tfstate";
@@ -61,14 +61,6 @@ impl Work {
         let text = std::fs::read(self.path(".stackform/dir-infra/meta.json"))
             .expect("a saved plan record");
         serde_json::from_slice(&text).expect("meta.json is JSON")
-    }
-}
-
-fn output(out: std::process::Output) -> Output {
-    Output {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 

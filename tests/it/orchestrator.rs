@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::moto::{AWS_ENV, Moto};
-use crate::support::{Output, copy_dir, repo, terraform};
+use crate::support::{Output, copy_dir, output, repo, terraform};
 
 /// A working directory (a checkout) holding copies of fixture roots.
 struct Checkout {
@@ -71,14 +71,6 @@ impl Checkout {
     fn meta(&self, name: &str) -> serde_json::Value {
         let text = std::fs::read(self.saved(name, "meta.json")).expect("a saved plan record");
         serde_json::from_slice(&text).expect("meta.json is JSON")
-    }
-}
-
-fn output(out: std::process::Output) -> Output {
-    Output {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 

@@ -18,6 +18,15 @@ pub struct Output {
     pub stderr: String,
 }
 
+/// A finished process's status and text output.
+pub fn output(out: std::process::Output) -> Output {
+    Output {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 pub struct Test {
     dir: tempfile::TempDir,
     args: Vec<String>,
@@ -52,17 +61,14 @@ impl Test {
     }
 
     pub fn run(&self) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_stackform"))
-            .args(&self.args)
-            .current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run stackform");
-        Output {
-            status: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        output(
+            Command::new(env!("CARGO_BIN_EXE_stackform"))
+                .args(&self.args)
+                .current_dir(self.dir.path())
+                .env("NO_COLOR", "1")
+                .output()
+                .expect("run stackform"),
+        )
     }
 
     /// Every file under the directory with its contents, sorted by path.
