@@ -48,6 +48,7 @@ pub const KEYS: &[&str] = &[
     "deletion_protection",
     "point_in_time_recovery",
     "xray_sdk_layer",
+    "api_cloudwatch_role",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +63,9 @@ pub struct Settings {
     pub deletion_protection: bool,
     pub point_in_time_recovery: bool,
     pub xray_sdk_layer: bool,
+    /// Whether the environment's root sets the account's API Gateway CloudWatch Logs role,
+    /// which AWS requires before a stage may log.
+    pub api_cloudwatch_role: bool,
     /// Where `lambda_tracing` was set, for located policy errors.
     pub lambda_tracing_at: Option<Located<String>>,
     /// Where each other key was set (the environment's table or `[defaults]`), for located
@@ -83,6 +87,7 @@ impl Settings {
             deletion_protection: true,
             point_in_time_recovery: true,
             xray_sdk_layer: false,
+            api_cloudwatch_role: false,
             lambda_tracing_at: None,
             set_at: BTreeMap::new(),
         }
@@ -142,6 +147,7 @@ impl Settings {
             &mut s.point_in_time_recovery,
         );
         read_bool(r, d, "xray_sdk_layer", &mut s.xray_sdk_layer);
+        read_bool(r, d, "api_cloudwatch_role", &mut s.api_cloudwatch_role);
         s
     }
 }

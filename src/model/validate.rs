@@ -342,6 +342,21 @@ fn names(stack: &Stack, d: &mut Diagnostics) {
             }
         }
     }
+    if let Some(api) = stack
+        .api
+        .as_ref()
+        .filter(|_| stack.settings.api_cloudwatch_role)
+    {
+        let role = format!("{}-apigw-logs", stack.aws_name(&api.name.value));
+        limit(
+            d,
+            &api.name.span,
+            &api.name.path,
+            "API Gateway logging role name",
+            &role,
+            64,
+        );
+    }
     for t in &stack.tables {
         let table_name = stack.aws_name(&t.key);
         limit(d, &t.span, &t.path, "DynamoDB table name", &table_name, 255);

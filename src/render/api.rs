@@ -87,6 +87,12 @@ pub fn api(api: &Api) -> Module {
             ty::number(),
             "Burst of requests for the stage.",
         ),
+        Variable::new(
+            "manage_cloudwatch_role",
+            ty::bool(),
+            "Whether to create the role API Gateway logs with and set it on the account (one setting per account and region; stages cannot log until it is set).",
+        )
+        .default(bool(false)),
     ];
     let mut blocks = vec![
         b("resource", ["aws_api_gateway_rest_api", "this"])
@@ -237,6 +243,7 @@ pub fn api(api: &Api) -> Module {
                     .attr("destination_arn", r("aws_cloudwatch_log_group.access.arn"))
                     .attr("format", call("jsonencode", [access_format])),
             )
+            .attr("depends_on", list([r("aws_api_gateway_account.this")]))
             .build(),
     );
     blocks.push(
@@ -253,9 +260,11 @@ pub fn api(api: &Api) -> Module {
                     .attr("throttling_rate_limit", r("var.throttling_rate_limit"))
                     .attr("throttling_burst_limit", r("var.throttling_burst_limit")),
             )
+            .attr("depends_on", list([r("aws_api_gateway_account.this")]))
             .build(),
     );
     blocks.extend(waf());
+    blocks.extend(cloudwatch_role());
     m.blocks = blocks;
     m.skip(
         "aws_api_gateway_stage.this",
@@ -305,6 +314,48 @@ pub fn api(api: &Api) -> Module {
         ),
     ];
     m
+}
+
+/// The account's API Gateway logging role, when the environment manages it: AWS refuses
+/// access and execution logging on a stage until the account (per region) names a role that
+/// may write to CloudWatch Logs. The setting outlives the stack: destroying it leaves the
+/// account pointing at the deleted role.
+fn cloudwatch_role() -> Vec<hcl::Block> {
+    let count = || {
+        super::hcl::cond(
+            r("var.manage_cloudwatch_role"),
+            super::hcl::num(1),
+            super::hcl::num(0),
+        )
+    };
+    vec![
+        super::function::assume_role_policy("apigateway_assume", "apigateway.amazonaws.com"),
+        b("data", ["aws_partition", "this"]).build(),
+        b("resource", ["aws_iam_role", "cloudwatch"])
+            .attr("count", count())
+            .attr("name", tpl("${var.name}-apigw-logs"))
+            .attr(
+                "assume_role_policy",
+                r("data.aws_iam_policy_document.apigateway_assume.json"),
+            )
+            .build(),
+        b("resource", ["aws_iam_role_policy_attachment", "cloudwatch"])
+            .attr("count", count())
+            .attr("role", r("aws_iam_role.cloudwatch[0].name"))
+            .attr(
+                "policy_arn",
+                tpl("arn:${data.aws_partition.this.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
+            )
+            .build(),
+        b("resource", ["aws_api_gateway_account", "this"])
+            .attr("count", count())
+            .attr("cloudwatch_role_arn", r("aws_iam_role.cloudwatch[0].arn"))
+            .attr(
+                "depends_on",
+                list([r("aws_iam_role_policy_attachment.cloudwatch")]),
+            )
+            .build(),
+    ]
 }
 
 /// A managed-rule WAF in front of the stage, logging to its own encrypted log group. It sits

@@ -292,6 +292,11 @@ pub fn root(stack: &Stack) -> Vec<RenderedFile> {
                 .attr("name", s(stack.aws_name(&api.name.value)))
                 .attr("stage_name", s(&api.stage.value))
                 .attr("xray_tracing_enabled", bool(api.tracing))
+                .attr_if(
+                    stack.settings.api_cloudwatch_role,
+                    "manage_cloudwatch_role",
+                    bool(true),
+                )
                 .attr(
                     "function_invoke_arns",
                     function_map(routed.clone(), "invoke_arn"),
