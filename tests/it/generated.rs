@@ -129,3 +129,32 @@ fn tracing_toggles_reach_each_environment_as_literals() {
     );
     assert!(function.contains("\"xray:PutTraceSegments\""));
 }
+
+/// `api_cloudwatch_role` reaches only the environment that sets it, and the module creates the
+/// role and the account setting only there.
+#[test]
+fn the_api_logging_role_is_managed_only_where_the_model_says() {
+    let stack = crate::support::default_stack().replace(
+        "[environments.prod]\n",
+        "[environments.prod]\napi_cloudwatch_role = true\n",
+    );
+    let t = rendered(Some(&stack));
+    let main = |env: &str| {
+        std::fs::read_to_string(t.path().join(format!("environments/{env}/main.tf")))
+            .expect("main.tf")
+    };
+    assert!(main("prod").contains("manage_cloudwatch_role = true"));
+    assert!(!main("dev").contains("manage_cloudwatch_role"));
+    let api = std::fs::read_to_string(t.path().join("modules/api/main.tf")).expect("module");
+    assert!(api.contains("resource \"aws_api_gateway_account\" \"this\""));
+    assert!(
+        api.contains("count               = var.manage_cloudwatch_role ? 1 : 0"),
+        "{api}"
+    );
+    assert_eq!(
+        api.matches("depends_on = [\n    aws_api_gateway_account.this\n  ]")
+            .count(),
+        2,
+        "{api}"
+    );
+}
