@@ -21,8 +21,9 @@ use crate::terraform::emulator;
 use crate::terraform::progress::{Progress, Reporter};
 use crate::terraform::runner::Interrupts;
 use crate::terraform::session::{Failure, INTERRUPTED, Session, StepError, log_block};
-use crate::terraform::store;
+use crate::terraform::store::{self, Store};
 use crate::terraform::target::Target;
+use crate::terraform::{lock, nofollow};
 
 const PLAN: &str = "bootstrap.tfplan";
 const IMPORTS: &str = "imports.tf";
@@ -153,9 +154,14 @@ async fn bootstrap(session: &Session, stack: &Stack, target: &Target) -> Result<
     let setup = |e: anyhow::Error| StepError::other("setup", e);
     let dir = session.cwd.join(&target.root);
     let bucket = &stack.state.bucket.value;
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create `{}`", target.root.display()))
-        .map_err(setup)?;
+    // The folder is private like every `.stackform/` folder (the state names the bucket and
+    // account), and a run lock keeps two bootstraps from writing the root at once.
+    let parent = target.store_name.split('/').next().unwrap_or_default();
+    nofollow::private_dir(&session.cwd.join(store::BASE)).map_err(setup)?;
+    nofollow::private_dir(&session.cwd.join(store::BASE).join(parent)).map_err(setup)?;
+    let store = Store::open(&session.cwd, &target.store_name).map_err(setup)?;
+    let again = format!("stackform bootstrap {}", target.selector);
+    let _lock = lock::acquire(&store, "bootstrap", &again).map_err(setup)?;
     let main = root::main_tf(&Bucket {
         name: bucket,
         region: &stack.state.region,
