@@ -64,22 +64,8 @@ impl Work {
 
 /// The addresses in a local state file.
 fn state_resources(path: &Path) -> Vec<String> {
-    let state: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(path).expect("a local state")).expect("JSON state");
-    let mut out: Vec<String> = state["resources"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|r| {
-            format!(
-                "{}.{}",
-                r["type"].as_str().unwrap_or("?"),
-                r["name"].as_str().unwrap_or("?")
-            )
-        })
-        .collect();
-    out.sort();
-    out
+    let state = std::fs::read(path).expect("a local state");
+    crate::orchestrator::state_resources(&serde_json::from_slice(&state).expect("JSON state"))
 }
 
 /// Versioning, encryption and all four public-access flags, read through the S3 API.
