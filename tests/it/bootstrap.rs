@@ -185,3 +185,18 @@ fn bootstrap_adopts_a_bare_bucket_and_sets_up_what_it_lacks() {
     assert_locked_down(&moto);
     assert_eq!(state_resources(&w.path(STATE)), ALL_FOUR);
 }
+
+#[test]
+fn bootstrap_of_an_unknown_environment_names_the_known_ones_and_runs_nothing() {
+    let t = crate::support::Test::new()
+        .file("stack.toml", &default_stack())
+        .args(["bootstrap", "--env", "qa"]);
+    let out = t.run();
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "stackform: error: the model has no environment `qa` (it has `dev`, `staging`, `prod`); \
+         give one of them to `--env`\n"
+    );
+    assert!(!t.path().join(".stackform").exists());
+}
