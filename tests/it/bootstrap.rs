@@ -187,6 +187,30 @@ fn bootstrap_adopts_a_bare_bucket_and_sets_up_what_it_lacks() {
 }
 
 #[test]
+fn bootstrap_sets_up_again_a_setting_changed_outside_terraform() {
+    let moto = Moto::start();
+    let w = Work::new(&moto);
+    w.bootstrap(&["--env", "dev"]);
+    let suspend = "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+                   <Status>Suspended</Status></VersioningConfiguration>";
+    assert_eq!(moto.s3_put(&format!("/{BUCKET}?versioning"), suspend), 200);
+    let (_, versioning) = moto.s3_get(&format!("/{BUCKET}?versioning"));
+    assert!(versioning.contains("Suspended"), "{versioning}");
+
+    let run = w.bootstrap(&["--env", "dev"]);
+    assert!(
+        run.stdout.starts_with(&format!(
+            "dev: bucket `{BUCKET}` had drifted and was set up again (0 imported, 0 added, 1 \
+             changed)"
+        )),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_locked_down(&moto);
+}
+
+#[test]
 fn bootstrap_of_an_unknown_environment_names_the_known_ones_and_runs_nothing() {
     let t = crate::support::Test::new()
         .file("stack.toml", &default_stack())
