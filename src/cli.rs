@@ -27,6 +27,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Apply exactly the saved plan of an environment or a Terraform root
     Apply(ApplyArgs),
+    /// Create the Terraform state bucket of an environment if missing, locked down
+    Bootstrap(BootstrapArgs),
     /// Summarise any Terraform plan for people, pull requests and pipelines
     Summary(SummaryArgs),
     /// Show what each environment actually traces, and where traces break
@@ -166,6 +168,25 @@ pub struct ApplyArgs {
     /// How long terraform waits for a held state lock, e.g. 30s or 5m
     #[arg(long, value_name = "DUR")]
     pub lock_timeout: Option<String>,
+    #[command(flatten)]
+    pub terraform: TerraformArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["env", "all"]))]
+pub struct BootstrapArgs {
+    /// Bootstrap the state bucket of this environment
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Bootstrap the state bucket of every environment (a shared bucket once)
+    #[arg(long)]
+    pub all: bool,
+    /// Run against an AWS-compatible API (moto, LocalStack) at URL instead of real AWS
+    /// [default: $STACKFORM_AWS_ENDPOINT]
+    #[arg(long, value_name = "URL")]
+    pub aws_endpoint: Option<String>,
+    #[command(flatten)]
+    pub stack: StackArg,
     #[command(flatten)]
     pub terraform: TerraformArgs,
 }

@@ -38,6 +38,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Init(args) => commands::init::run(args),
         Command::Plan(args) => commands::plan::run(args),
         Command::Apply(args) => commands::apply::run(args),
+        Command::Bootstrap(args) => commands::bootstrap::run(args),
         Command::Summary(args) => commands::summary::run(args),
         Command::Tracing(args) => commands::tracing::run(args),
         Command::Graph(args) => commands::graph::run(args),

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 pub mod apply;
+pub mod bootstrap;
 pub mod diff_env;
 pub mod generate;
 pub mod graph;

@@ -5,6 +5,7 @@
 //! `terraform fmt` alignment pass, then the generated-file header. Writing is elsewhere.
 
 pub mod api;
+pub mod bootstrap;
 pub mod fmt;
 pub mod function;
 pub mod hcl;

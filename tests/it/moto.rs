@@ -117,6 +117,19 @@ impl Moto {
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     }
 
+    /// The status and body of an S3 `GET` of `path` (such as `/bucket?versioning`).
+    pub fn s3_get(&self, path: &str) -> (u16, String) {
+        let (status, body) = self.request("GET", path, &[]).expect("moto answers");
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// The status of an S3 `PUT` of `body` to `path` (such as `/bucket?versioning`).
+    pub fn s3_put(&self, path: &str, body: &str) -> u16 {
+        self.request("PUT", path, body.as_bytes())
+            .expect("moto answers")
+            .0
+    }
+
     /// An object's bytes, or `None` when it does not exist.
     pub fn object(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
         let (status, body) = self

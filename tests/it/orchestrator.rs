@@ -96,7 +96,7 @@ fn mode(path: &Path) -> u32 {
 }
 
 /// Resource addresses in a state document.
-fn state_resources(state: &serde_json::Value) -> Vec<String> {
+pub fn state_resources(state: &serde_json::Value) -> Vec<String> {
     let mut out: Vec<String> = state["resources"]
         .as_array()
         .into_iter()
