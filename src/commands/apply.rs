@@ -70,6 +70,13 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     if let Some(e) = &endpoint {
         eprintln!("{}", e.notice());
     }
+    if !skip_types.is_empty() {
+        eprintln!(
+            "stackform: emulator mode: the saved plan leaves out every resource of type {} \
+             (`--skip-type`); they are not applied",
+            skip::list(&skip_types)
+        );
+    }
     let summary = &saved.summary;
 
     let destroys = stateful_destroys(summary);
@@ -338,7 +345,7 @@ fn check_skip_types(meta: &Meta, target: &Target, here: &[String]) -> Result<()>
     };
     bail!(
         "the saved plan of `{}` was made with {}, but this apply gives {}; nothing was applied; \
-         apply it with the plan's types (`{}`), or run `{}` to plan with these",
+         apply it with the plan's types (`{}`), or run `{}` to plan again with {}",
         target.label,
         shown(&meta.skip_types),
         shown(here),
@@ -346,7 +353,8 @@ fn check_skip_types(meta: &Meta, target: &Target, here: &[String]) -> Result<()>
             .clone()
             .with_skip_types(&meta.skip_types)
             .apply_command(),
-        target.clone().with_skip_types(here).plan_command()
+        target.clone().with_skip_types(here).plan_command(),
+        shown(here)
     );
 }
 

@@ -276,8 +276,7 @@ async fn plan_steps(
         .map_err(|e| StepError::other("show", e.context("cannot read terraform's plan JSON")))?;
     if !skip_types.is_empty() {
         let planned = skip::instances(&show.stdout).map_err(|e| StepError::other("show", e))?;
-        skip::check_none_included(&planned, skip_types, &target.label)
-            .map_err(|e| StepError::other("setup", e))?;
+        skip::check_none_included(&planned, skip_types).map_err(|e| StepError::other("plan", e))?;
         summary.skipped = Some(Skipped {
             types: skip_types.to_vec(),
             addresses: split.skipped,
@@ -370,7 +369,7 @@ async fn discover(
         )
         .await?;
     let all = skip::instances(&show.stdout).map_err(|e| StepError::other("show", e))?;
-    skip::split(&all, skip_types, &target.label).map_err(|e| StepError::other("setup", e))
+    skip::split(&all, skip_types).map_err(|e| StepError::other("plan", e))
 }
 
 /// The first plan of `--skip-type`, in the run's scratch folder (removed with it).

@@ -88,9 +88,8 @@ pub struct Split {
     pub skipped: Vec<String>,
 }
 
-/// Splits the root's instances into those planned and those left out. `label` and `fix`
-/// (the plan command) are for the message when every resource would be left out.
-pub fn split(all: &[Instance], types: &[String], label: &str) -> Result<Split> {
+/// Splits the root's instances into those planned and those left out.
+pub fn split(all: &[Instance], types: &[String]) -> Result<Split> {
     let (out, kept): (Vec<&Instance>, Vec<&Instance>) =
         all.iter().partition(|i| types.contains(&i.kind));
     if out.is_empty() {
@@ -99,7 +98,7 @@ pub fn split(all: &[Instance], types: &[String], label: &str) -> Result<Split> {
     if kept.is_empty() {
         // No `-target` at all would plan everything, the skipped types too.
         bail!(
-            "every resource of `{label}` is of a type given with `--skip-type` ({}); there is \
+            "every resource of the root is of a type given with `--skip-type` ({}); there is \
              nothing left to plan; skip fewer types",
             list(types)
         );
@@ -115,13 +114,13 @@ pub fn split(all: &[Instance], types: &[String], label: &str) -> Result<Split> {
 
 /// Refuses a targeted plan that still holds a resource of a skipped type: a kept resource
 /// depends on it, and targeting included it.
-pub fn check_none_included(planned: &[Instance], types: &[String], label: &str) -> Result<()> {
+pub fn check_none_included(planned: &[Instance], types: &[String]) -> Result<()> {
     let included: Vec<&Instance> = planned.iter().filter(|i| types.contains(&i.kind)).collect();
     if included.is_empty() {
         return Ok(());
     }
     bail!(
-        "`{label}`: {} of a skipped type would still be planned because resources that are \
+        "{} of a skipped type would still be planned because resources that are \
          planned depend on {} (`-target` includes dependencies): {}; nothing was saved; also \
          skip the types that depend on {}, or do not skip {}",
         if included.len() == 1 {
@@ -192,7 +191,7 @@ mod tests {
             inst("module.m.aws_sqs_queue.q[0]", "aws_sqs_queue"),
         ];
         let types = vec!["aws_xray_group".to_string()];
-        let s = split(&all, &types, "dev").expect("split");
+        let s = split(&all, &types).expect("split");
         assert_eq!(
             s.targets,
             [
@@ -202,11 +201,8 @@ mod tests {
         );
         assert_eq!(s.skipped, ["module.m.aws_xray_group.this[\"k\"]"]);
         // Nothing of those types: an untargeted plan.
-        assert_eq!(
-            split(&all[..1], &types, "dev").expect("split"),
-            Split::default()
-        );
-        let err = split(&all[1..2], &types, "dev").expect_err("all skipped");
+        assert_eq!(split(&all[..1], &types).expect("split"), Split::default());
+        let err = split(&all[1..2], &types).expect_err("all skipped");
         assert!(err.to_string().contains("nothing left to plan"), "{err}");
     }
 
@@ -217,8 +213,8 @@ mod tests {
             inst("terraform_data.a", "terraform_data"),
             inst("aws_xray_group.g", "aws_xray_group"),
         ];
-        assert!(check_none_included(&planned[..1], &types, "dev").is_ok());
-        let err = check_none_included(&planned, &types, "dev").expect_err("refused");
+        assert!(check_none_included(&planned[..1], &types).is_ok());
+        let err = check_none_included(&planned, &types).expect_err("refused");
         assert!(
             err.to_string().contains("`aws_xray_group.g`") && err.to_string().contains("depend"),
             "{err}"

@@ -233,7 +233,7 @@ fn a_kept_resource_that_needs_a_skipped_one_is_refused() {
     );
     assert!(
         plan.stderr.contains(
-            "`infra`: a resource of a skipped type would still be planned because resources \
+            "`plan` of `infra`: a resource of a skipped type would still be planned because resources \
              that are planned depend on it (`-target` includes dependencies): \
              `aws_xray_group.left_out`; nothing was saved"
         ),
