@@ -18,7 +18,7 @@ use crate::terraform::digest;
 use crate::terraform::emulator;
 use crate::terraform::lock;
 use crate::terraform::progress::{Progress, Reporter};
-use crate::terraform::runner::Interrupts;
+use crate::terraform::runner::{Interrupts, Outcome};
 use crate::terraform::session::{
     Failure, INTERRUPTED, Session, StepError, backend_config_files, log_block, parse_lock_timeout,
 };
@@ -261,17 +261,7 @@ async fn plan_steps(
         .step(reporter, "plan", target, plan_args, &[0, 2], false, false)
         .await?;
     let code = plan.code.unwrap_or(1);
-    let show = session
-        .step(
-            reporter,
-            "show",
-            target,
-            vec!["show".into(), "-json".into(), "-no-color".into(), plan_file],
-            &[0],
-            true,
-            false,
-        )
-        .await?;
+    let show = show_json(session, target, plan_file, reporter).await?;
     let mut summary = Summary::from_json(&show.stdout)
         .map_err(|e| StepError::other("show", e.context("cannot read terraform's plan JSON")))?;
     if !skip_types.is_empty() {
@@ -357,19 +347,29 @@ async fn discover(
             false,
         )
         .await?;
-    let show = session
+    let show = show_json(session, target, file, reporter).await?;
+    let all = skip::instances(&show.stdout).map_err(|e| StepError::other("show", e))?;
+    skip::split(&all, skip_types).map_err(|e| StepError::other("plan", e))
+}
+
+/// `terraform show -json PLANFILE`, its output captured.
+async fn show_json(
+    session: &Session,
+    target: &Target,
+    plan_file: String,
+    reporter: &mut Reporter,
+) -> std::result::Result<Outcome, StepError> {
+    session
         .step(
             reporter,
             "show",
             target,
-            vec!["show".into(), "-json".into(), "-no-color".into(), file],
+            vec!["show".into(), "-json".into(), "-no-color".into(), plan_file],
             &[0],
             true,
             false,
         )
-        .await?;
-    let all = skip::instances(&show.stdout).map_err(|e| StepError::other("show", e))?;
-    skip::split(&all, skip_types).map_err(|e| StepError::other("plan", e))
+        .await
 }
 
 /// The first plan of `--skip-type`, in the run's scratch folder (removed with it).

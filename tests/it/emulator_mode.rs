@@ -57,6 +57,17 @@ impl Work {
         output(self.command(args).output().expect("run stackform"))
     }
 
+    /// stackform with the CLI configuration that installs hashicorp/aws from the mirror.
+    pub fn run_with_mirror(&self, args: &[&str]) -> Output {
+        let config = crate::provider::cli_config(self.dir.path());
+        output(
+            self.command(args)
+                .env("TF_CLI_CONFIG_FILE", &config)
+                .output()
+                .expect("run stackform"),
+        )
+    }
+
     pub fn meta(&self) -> serde_json::Value {
         let text = std::fs::read(self.path(".stackform/dir-infra/meta.json"))
             .expect("a saved plan record");
@@ -360,15 +371,7 @@ resource "aws_sqs_queue" "this" {
 fn the_aws_provider_creates_a_queue_on_the_emulator_and_plans_no_change_after() {
     let moto = Moto::start();
     let w = Work::new(SQS_ROOT);
-    let config = crate::provider::cli_config(w.dir.path());
-    let run = |args: &[&str]| {
-        output(
-            w.command(args)
-                .env("TF_CLI_CONFIG_FILE", &config)
-                .output()
-                .expect("run stackform"),
-        )
-    };
+    let run = |args: &[&str]| w.run_with_mirror(args);
     let url = moto.endpoint();
     let plan = run(&["plan", "--dir", "infra", "--aws-endpoint", &url]);
     assert_eq!(

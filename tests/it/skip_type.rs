@@ -8,7 +8,6 @@
 
 use crate::emulator_mode::{Work, snapshot};
 use crate::moto::Moto;
-use crate::support::{Output, output};
 
 const BUCKET: &str = "emulated-state";
 
@@ -48,17 +47,6 @@ resource "aws_xray_group" "left_out" {
 }
 "#;
 
-/// Runs stackform in `w` with the provider mirror's CLI configuration.
-fn run(w: &Work, args: &[&str]) -> Output {
-    let config = crate::provider::cli_config(w.dir.path());
-    output(
-        w.command(args)
-            .env("TF_CLI_CONFIG_FILE", &config)
-            .output()
-            .expect("run stackform"),
-    )
-}
-
 #[test]
 fn skipped_types_are_left_out_listed_in_the_summary_and_bound_to_the_saved_plan() {
     let moto = Moto::start();
@@ -67,20 +55,17 @@ fn skipped_types_are_left_out_listed_in_the_summary_and_bound_to_the_saved_plan(
     let before = snapshot(&w.path("infra"));
     let url = moto.endpoint();
     let plan = |format: &str| {
-        run(
-            &w,
-            &[
-                "plan",
-                "--dir",
-                "infra",
-                "--aws-endpoint",
-                &url,
-                "--skip-type",
-                "aws_xray_group",
-                "--format",
-                format,
-            ],
-        )
+        w.run_with_mirror(&[
+            "plan",
+            "--dir",
+            "infra",
+            "--aws-endpoint",
+            &url,
+            "--skip-type",
+            "aws_xray_group",
+            "--format",
+            format,
+        ])
     };
 
     let json = plan("json");
@@ -162,7 +147,7 @@ fn skipped_types_are_left_out_listed_in_the_summary_and_bound_to_the_saved_plan(
     ] {
         let mut args = vec!["apply", "--dir", "infra", "--yes", "--aws-endpoint", &url];
         args.extend_from_slice(extra);
-        let refused = run(&w, &args);
+        let refused = w.run_with_mirror(&args);
         assert_eq!(refused.status, 1, "{}", refused.stderr);
         assert!(
             refused.stderr.contains(&format!(
@@ -175,19 +160,16 @@ fn skipped_types_are_left_out_listed_in_the_summary_and_bound_to_the_saved_plan(
     }
     assert!(moto.object(BUCKET, "skip/terraform.tfstate").is_none());
 
-    let apply = run(
-        &w,
-        &[
-            "apply",
-            "--dir",
-            "infra",
-            "--yes",
-            "--aws-endpoint",
-            &url,
-            "--skip-type",
-            "aws_xray_group",
-        ],
-    );
+    let apply = w.run_with_mirror(&[
+        "apply",
+        "--dir",
+        "infra",
+        "--yes",
+        "--aws-endpoint",
+        &url,
+        "--skip-type",
+        "aws_xray_group",
+    ]);
     assert_eq!(apply.status, 0, "{}", apply.stderr);
     let state: serde_json::Value = serde_json::from_slice(
         &moto
@@ -212,18 +194,15 @@ fn a_kept_resource_that_needs_a_skipped_one_is_refused() {
         "{KEPT_AND_SKIPPED}\nresource \"terraform_data\" \"needs_it\" {{\n  input = \
          aws_xray_group.left_out.arn\n}}\n"
     )));
-    let plan = run(
-        &w,
-        &[
-            "plan",
-            "--dir",
-            "infra",
-            "--aws-endpoint",
-            &moto.endpoint(),
-            "--skip-type",
-            "aws_xray_group",
-        ],
-    );
+    let plan = w.run_with_mirror(&[
+        "plan",
+        "--dir",
+        "infra",
+        "--aws-endpoint",
+        &moto.endpoint(),
+        "--skip-type",
+        "aws_xray_group",
+    ]);
     assert_eq!(
         plan.status,
         1,
