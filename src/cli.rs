@@ -140,6 +140,10 @@ pub struct PlanArgs {
     /// [default: $STACKFORM_AWS_ENDPOINT]
     #[arg(long, value_name = "URL")]
     pub aws_endpoint: Option<String>,
+    /// Emulator mode only: leave out every resource of this type (repeatable); the summary
+    /// lists what was left out
+    #[arg(long, value_name = "TYPE")]
+    pub skip_type: Vec<String>,
     #[command(flatten)]
     pub stack: StackArg,
     #[command(flatten)]
@@ -165,6 +169,9 @@ pub struct ApplyArgs {
     /// [default: $STACKFORM_AWS_ENDPOINT]
     #[arg(long, value_name = "URL")]
     pub aws_endpoint: Option<String>,
+    /// The `--skip-type` values the plan was made with (repeatable); must match the plan's
+    #[arg(long, value_name = "TYPE")]
+    pub skip_type: Vec<String>,
     /// How long terraform waits for a held state lock, e.g. 30s or 5m
     #[arg(long, value_name = "DUR")]
     pub lock_timeout: Option<String>,

@@ -22,7 +22,7 @@ use crate::terraform::session::{
 };
 use crate::terraform::store::{self, Meta, Store};
 use crate::terraform::target::Target;
-use crate::terraform::{binary, digest, emulator, lock, nofollow, snapshot};
+use crate::terraform::{binary, digest, emulator, lock, nofollow, skip, snapshot};
 
 pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     let lock_timeout = args
@@ -31,6 +31,7 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
         .map(parse_lock_timeout)
         .transpose()?;
     let endpoint = emulator::from_args(args.aws_endpoint.as_deref())?;
+    let skip_types = skip::parse_types(&args.skip_type, endpoint.is_some())?;
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let target = match (&args.env, &args.dir) {
         (Some(env), _) => Target::env(env)?,
@@ -64,8 +65,17 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     let _lock = lock::acquire(&store, "apply", &target.apply_command())?;
     let saved = check_saved_plan(&store, &target, &cwd)?;
     check_endpoint(&saved.meta, &target.label, &selector, url.as_deref())?;
+    check_skip_types(&saved.meta, &target, &skip_types)?;
+    let target = target.with_skip_types(&skip_types);
     if let Some(e) = &endpoint {
         eprintln!("{}", e.notice());
+    }
+    if !skip_types.is_empty() {
+        eprintln!(
+            "stackform: emulator mode: the saved plan leaves out every resource of type {} \
+             (`--skip-type`); they are not applied",
+            skip::list(&skip_types)
+        );
     }
     let summary = &saved.summary;
 
@@ -317,6 +327,34 @@ fn check_endpoint(meta: &Meta, label: &str, selector: &str, here: Option<&str>) 
         "the saved plan of `{label}` was made for {made_for}, but this apply would run against {}; \
          nothing was applied; {how}",
         emulator::describe(here)
+    );
+}
+
+/// Refuses a saved plan made with other `--skip-type`s than this apply's: what the plan left
+/// out must be what the person applying it expects to be left out.
+fn check_skip_types(meta: &Meta, target: &Target, here: &[String]) -> Result<()> {
+    if meta.skip_types == here {
+        return Ok(());
+    }
+    let shown = |types: &[String]| {
+        if types.is_empty() {
+            "no `--skip-type`".to_string()
+        } else {
+            format!("`--skip-type` {}", skip::list(types))
+        }
+    };
+    bail!(
+        "the saved plan of `{}` was made with {}, but this apply gives {}; nothing was applied; \
+         apply it with the plan's types (`{}`), or run `{}` to plan again with {}",
+        target.label,
+        shown(&meta.skip_types),
+        shown(here),
+        target
+            .clone()
+            .with_skip_types(&meta.skip_types)
+            .apply_command(),
+        target.clone().with_skip_types(here).plan_command(),
+        shown(here)
     );
 }
 

@@ -12,16 +12,17 @@ use anyhow::{Context, Result, bail};
 use tokio::sync::Semaphore;
 
 use crate::cli::{Format, PlanArgs};
-use crate::summary::{RiskClass, Summary, render_combined};
+use crate::summary::{RiskClass, Skipped, Summary, render_combined};
 use crate::terraform::binary;
 use crate::terraform::digest;
 use crate::terraform::emulator;
 use crate::terraform::lock;
 use crate::terraform::progress::{Progress, Reporter};
-use crate::terraform::runner::Interrupts;
+use crate::terraform::runner::{Interrupts, Outcome};
 use crate::terraform::session::{
     Failure, INTERRUPTED, Session, StepError, backend_config_files, log_block, parse_lock_timeout,
 };
+use crate::terraform::skip;
 use crate::terraform::store::{self, FORMAT, Meta, PLAN_FILE, Store};
 use crate::terraform::target::{self, Target};
 
@@ -33,12 +34,16 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
         .map(parse_lock_timeout)
         .transpose()?;
     let endpoint = emulator::from_args(args.aws_endpoint.as_deref())?;
+    let skip_types = skip::parse_types(&args.skip_type, endpoint.is_some())?;
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let Some(targets) = targets(args, &cwd)? else {
         return Ok(ExitCode::from(1));
     };
     let url = endpoint.as_ref().map(|e| e.url.as_str());
-    let targets: Vec<Target> = targets.into_iter().map(|t| t.with_endpoint(url)).collect();
+    let targets: Vec<Target> = targets
+        .into_iter()
+        .map(|t| t.with_endpoint(url).with_skip_types(&skip_types))
+        .collect();
     // Checked now; recorded as given (relative to the checkout) so a saved plan carried to
     // another checkout (a CI artifact) finds them there.
     backend_config_files(&args.backend_config, &cwd)?;
@@ -76,9 +81,10 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
             let session = Arc::clone(&session);
             let limit = Arc::clone(&limit);
             let backend_config = backend_config.clone();
+            let skip_types = skip_types.clone();
             tasks.push(tokio::spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let result = plan_one(&session, &target, &backend_config).await;
+                let result = plan_one(&session, &target, &backend_config, &skip_types).await;
                 if !single {
                     // Each root's lines are printed as one block when it ends: nothing
                     // interleaves.
@@ -189,9 +195,14 @@ struct Planned {
 
 type RootResult = std::result::Result<Planned, StepError>;
 
-async fn plan_one(session: &Session, target: &Target, backend_config: &[String]) -> RootResult {
+async fn plan_one(
+    session: &Session,
+    target: &Target,
+    backend_config: &[String],
+    skip_types: &[String],
+) -> RootResult {
     let mut reporter = session.progress.root(&target.label);
-    let result = plan_steps(session, target, backend_config, &mut reporter).await;
+    let result = plan_steps(session, target, backend_config, skip_types, &mut reporter).await;
     reporter.finish(&match &result {
         Ok(p) if p.code == 0 => "no changes".to_string(),
         Ok(p) => format!(
@@ -207,6 +218,7 @@ async fn plan_steps(
     session: &Session,
     target: &Target,
     backend_config: &[String],
+    skip_types: &[String],
     reporter: &mut Reporter,
 ) -> RootResult {
     let setup = |e| StepError::other("setup", e);
@@ -238,23 +250,28 @@ async fn plan_steps(
         format!("-out={plan_file}"),
     ];
     plan_args.extend(session.lock_timeout_arg());
+    let split = if skip_types.is_empty() {
+        skip::Split::default()
+    } else {
+        let split = discover(session, target, skip_types, scratch.path(), reporter).await?;
+        plan_args.extend(split.targets.iter().cloned());
+        split
+    };
     let plan = session
         .step(reporter, "plan", target, plan_args, &[0, 2], false, false)
         .await?;
     let code = plan.code.unwrap_or(1);
-    let show = session
-        .step(
-            reporter,
-            "show",
-            target,
-            vec!["show".into(), "-json".into(), "-no-color".into(), plan_file],
-            &[0],
-            true,
-            false,
-        )
-        .await?;
+    let show = show_json(session, target, plan_file, reporter).await?;
     let mut summary = Summary::from_json(&show.stdout)
         .map_err(|e| StepError::other("show", e.context("cannot read terraform's plan JSON")))?;
+    if !skip_types.is_empty() {
+        let planned = skip::instances(&show.stdout).map_err(|e| StepError::other("show", e))?;
+        skip::check_none_included(&planned, skip_types).map_err(|e| StepError::other("plan", e))?;
+        summary.skipped = Some(Skipped {
+            types: skip_types.to_vec(),
+            addresses: split.skipped,
+        });
+    }
     if target.require_tracing {
         summary
             .add_tracing_policy(&target.label, &show.stdout)
@@ -286,6 +303,7 @@ async fn plan_steps(
         plan_exit_code: code,
         backend_config: backend_config.to_vec(),
         aws_endpoint: session.emulator.as_ref().map(|e| e.url.clone()),
+        skip_types: skip_types.to_vec(),
         applied_at: None,
         apply_failed_at: None,
     };
@@ -298,6 +316,64 @@ async fn plan_steps(
         store_dir: format!("{}/{}", store::BASE, target.store_name),
     })
 }
+
+/// `--skip-type`: a first plan without refresh (it reads no resource, so it is quick and
+/// needs no API call the emulator lacks) lists every resource instance of the root; those of
+/// other types become the real plan's `-target`s.
+async fn discover(
+    session: &Session,
+    target: &Target,
+    skip_types: &[String],
+    scratch: &Path,
+    reporter: &mut Reporter,
+) -> std::result::Result<skip::Split, StepError> {
+    let file = scratch.join(DISCOVERY_FILE).display().to_string();
+    let mut args = vec![
+        "plan".to_string(),
+        "-input=false".into(),
+        "-no-color".into(),
+        "-refresh=false".into(),
+        format!("-out={file}"),
+    ];
+    args.extend(session.lock_timeout_arg());
+    session
+        .step(
+            reporter,
+            "plan -refresh=false",
+            target,
+            args,
+            &[0],
+            false,
+            false,
+        )
+        .await?;
+    let show = show_json(session, target, file, reporter).await?;
+    let all = skip::instances(&show.stdout).map_err(|e| StepError::other("show", e))?;
+    skip::split(&all, skip_types).map_err(|e| StepError::other("plan", e))
+}
+
+/// `terraform show -json PLANFILE`, its output captured.
+async fn show_json(
+    session: &Session,
+    target: &Target,
+    plan_file: String,
+    reporter: &mut Reporter,
+) -> std::result::Result<Outcome, StepError> {
+    session
+        .step(
+            reporter,
+            "show",
+            target,
+            vec!["show".into(), "-json".into(), "-no-color".into(), plan_file],
+            &[0],
+            true,
+            false,
+        )
+        .await
+}
+
+/// The first plan of `--skip-type`, in the run's scratch folder (removed with it).
+const DISCOVERY_FILE: &str = "discover.tfplan";
 
 /// The lines printed for one root of several when it ends.
 fn report_block(target: &Target, result: &RootResult) -> String {

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::{Counts, Risk, Summary};
+use super::{Counts, Risk, Skipped, Summary};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -22,6 +22,9 @@ struct Body<'a> {
     counts: &'a Counts,
     resources: Vec<Resource<'a>>,
     risks: &'a [Risk],
+    /// Only in emulator mode with `--skip-type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<&'a Skipped>,
 }
 
 #[derive(Serialize)]
@@ -79,6 +82,7 @@ fn body(s: &Summary) -> Body<'_> {
             })
             .collect(),
         risks: &s.risks,
+        skipped: s.skipped.as_ref(),
     }
 }
 

@@ -47,6 +47,7 @@ pub fn render(s: &Summary) -> String {
     counts_table(&mut out, &[(None, s)]);
     let risks: Vec<(Option<&str>, &Risk)> = s.risks.iter().map(|r| (None, r)).collect();
     risks_block(&mut out, &risks);
+    skipped_block(&mut out, s, None);
     warnings_block(&mut out, &s.warnings, None);
     let avail = MARKDOWN_BUDGET.saturating_sub(out.len() + NOTE_RESERVE);
     let (text, trimmed) = fit(&groups(s), avail);
@@ -72,6 +73,7 @@ pub fn render_combined(envs: &[(String, Summary)]) -> String {
         .collect();
     risks_block(&mut out, &risks);
     for (env, s) in envs {
+        skipped_block(&mut out, s, Some(env));
         warnings_block(&mut out, &s.warnings, Some(env));
     }
     let mut total = Trimmed::default();
@@ -168,6 +170,29 @@ fn risks_block(out: &mut String, risks: &[(Option<&str>, &Risk)]) {
             break;
         }
         out.push_str(&line);
+    }
+    out.push('\n');
+}
+
+/// Addresses listed under the skipped types, before the rest are counted.
+const MAX_SKIPPED: usize = 50;
+
+fn skipped_block(out: &mut String, s: &Summary, env: Option<&str>) {
+    let Some(skipped) = &s.skipped else {
+        return;
+    };
+    let env = env.map(|e| format!("{}: ", code(e))).unwrap_or_default();
+    let _ = writeln!(out, "> [!WARNING]");
+    let _ = writeln!(out, "> {env}{}", inline(&skipped.line()));
+    for a in skipped.addresses.iter().take(MAX_SKIPPED) {
+        let _ = writeln!(out, "> - {}", code(a));
+    }
+    if skipped.addresses.len() > MAX_SKIPPED {
+        let _ = writeln!(
+            out,
+            "> - … and {} more",
+            skipped.addresses.len() - MAX_SKIPPED
+        );
     }
     out.push('\n');
 }

@@ -255,6 +255,26 @@ pub struct OutputChange {
     pub after: Shown,
 }
 
+/// What `--skip-type` left out of a plan, so no summary is silent about it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    pub types: Vec<String>,
+    pub addresses: Vec<String>,
+}
+
+impl Skipped {
+    /// One line for people: the types, and how many addresses were left out.
+    pub fn line(&self) -> String {
+        let types: Vec<String> = self.types.iter().map(|t| format!("`{t}`")).collect();
+        format!(
+            "Skipped (emulator mode, `--skip-type`): {}; {} {} left out of this plan.",
+            types.join(", "),
+            self.addresses.len(),
+            plural(self.addresses.len(), "resource", "resources")
+        )
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     pub format_version: Option<String>,
@@ -269,6 +289,8 @@ pub struct Summary {
     pub risks: Vec<Risk>,
     /// Things the reader should know that do not stop a summary (unknown actions, newer format).
     pub warnings: Vec<String>,
+    /// Resource types left out in emulator mode (`--skip-type`), and the addresses they cover.
+    pub skipped: Option<Skipped>,
     /// The plan's secrets, for masking what is added later (tracing-policy risks).
     secrets: std::sync::Arc<Secrets>,
     /// Resource changes Terraform would render; decides between `Plan:` and `No changes.`.

@@ -1243,3 +1243,54 @@ fn secrets_that_equal_terraform_words_do_not_change_counts() {
     assert_eq!(s.resources[1].mode, "managed");
     assert_eq!(s.resources[1].actions, ["delete"]);
 }
+
+#[test]
+fn skipped_types_are_named_in_every_format_single_and_combined() {
+    let mut s = summary(&doc(json!([change(
+        "x.y",
+        "x",
+        &["create"],
+        json!(null),
+        json!({})
+    )])));
+    s.skipped = Some(Skipped {
+        types: vec!["aws_xray_group".into()],
+        addresses: (0..60).map(|i| format!("aws_xray_group.g[{i}]")).collect(),
+    });
+    let line = "Skipped (emulator mode, `--skip-type`): `aws_xray_group`; 60 resources left out of \
+                this plan.";
+    let text = s.render(Format::Text);
+    assert!(
+        text.contains(&format!("{line}\n  - aws_xray_group.g[0]\n")) && text.contains("g[59]"),
+        "{text}"
+    );
+    let md = s.render(Format::Markdown);
+    assert!(
+        md.contains(&format!(
+            "> [!WARNING]\n> {line}\n> - `aws_xray_group.g[0]`"
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains("> - … and 10 more") && !md.contains("g[50]"),
+        "{md}"
+    );
+    let j: Value = serde_json::from_str(&s.render(Format::Json)).unwrap_or_default();
+    assert_eq!(j["skipped"]["types"], json!(["aws_xray_group"]));
+    assert_eq!(j["skipped"]["addresses"][59], "aws_xray_group.g[59]");
+
+    let plain = summary(&doc(json!([])));
+    let plain_json: Value = serde_json::from_str(&plain.render(Format::Json)).unwrap_or_default();
+    assert!(plain_json.get("skipped").is_none(), "{plain_json}");
+    let envs = vec![("dev".to_string(), s), ("prod".to_string(), plain)];
+    let md = render_combined(&envs, Format::Markdown);
+    assert!(md.contains(&format!("> `dev`: {line}")), "{md}");
+    let text = render_combined(&envs, Format::Text);
+    assert_eq!(text.matches("Skipped (").count(), 1, "{text}");
+    let j: Value = serde_json::from_str(&render_combined(&envs, Format::Json)).unwrap_or_default();
+    assert_eq!(
+        j["environments"][0]["skipped"]["addresses"][0],
+        "aws_xray_group.g[0]"
+    );
+    assert!(j["environments"][1].get("skipped").is_none());
+}

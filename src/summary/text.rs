@@ -93,6 +93,16 @@ fn body(out: &mut String, s: &Summary, p: &Painter) {
     if !also.is_empty() {
         let _ = writeln!(out, "{also}");
     }
+    if let Some(skipped) = &s.skipped {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(&skipped.line(), Style::new().yellow().bold())
+        );
+        for a in &skipped.addresses {
+            let _ = writeln!(out, "  {} {a}", p.paint("-", Style::new().dimmed()));
+        }
+    }
     if !s.risks.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(

@@ -10,6 +10,7 @@ pub mod nofollow;
 pub mod progress;
 pub mod runner;
 pub mod session;
+pub mod skip;
 pub mod snapshot;
 pub mod store;
 pub mod target;

@@ -51,6 +51,10 @@ pub struct Meta {
     /// The AWS API emulator the plan was made against (`--aws-endpoint`); `None` for real
     /// AWS. `apply` refuses to run the plan anywhere else.
     pub aws_endpoint: Option<String>,
+    /// Resource types left out with `--skip-type` (sorted); `apply` refuses other ones.
+    /// Absent in records of older stackforms, which had no such flag.
+    #[serde(default)]
+    pub skip_types: Vec<String>,
     pub applied_at: Option<String>,
     pub apply_failed_at: Option<String>,
 }

@@ -70,6 +70,14 @@ impl Target {
         self
     }
 
+    /// With `--skip-type`, suggested commands carry the same types.
+    pub fn with_skip_types(mut self, types: &[String]) -> Self {
+        for t in types {
+            self.selector = format!("{} --skip-type {t}", self.selector);
+        }
+        self
+    }
+
     pub fn plan_command(&self) -> String {
         format!("stackform plan {}", self.selector)
     }

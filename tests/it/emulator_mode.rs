@@ -20,24 +20,24 @@ const S3_ROOT: &str = "terraform {\n  backend \"s3\" {\n    bucket = \"emulated-
 /// A root with local state, which needs no AWS API at all.
 const LOCAL_ROOT: &str = "resource \"terraform_data\" \"this\" {\n  input = \"local\"\n}\n";
 
-struct Work {
-    dir: tempfile::TempDir,
+pub struct Work {
+    pub dir: tempfile::TempDir,
 }
 
 impl Work {
-    fn new(root: &str) -> Self {
+    pub fn new(root: &str) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         std::fs::create_dir(dir.path().join("infra")).expect("create the root");
         std::fs::write(dir.path().join("infra/main.tf"), root).expect("write the root");
         Self { dir }
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
+    pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
 
     /// stackform with no AWS setting of the caller's: emulator mode supplies its own.
-    fn command(&self, args: &[&str]) -> Command {
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_stackform"));
         c.args(args)
             .current_dir(self.dir.path())
@@ -53,11 +53,22 @@ impl Work {
         c
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub fn run(&self, args: &[&str]) -> Output {
         output(self.command(args).output().expect("run stackform"))
     }
 
-    fn meta(&self) -> serde_json::Value {
+    /// stackform with the CLI configuration that installs hashicorp/aws from the mirror.
+    pub fn run_with_mirror(&self, args: &[&str]) -> Output {
+        let config = crate::provider::cli_config(self.dir.path());
+        output(
+            self.command(args)
+                .env("TF_CLI_CONFIG_FILE", &config)
+                .output()
+                .expect("run stackform"),
+        )
+    }
+
+    pub fn meta(&self) -> serde_json::Value {
         let text = std::fs::read(self.path(".stackform/dir-infra/meta.json"))
             .expect("a saved plan record");
         serde_json::from_slice(&text).expect("meta.json is JSON")
@@ -65,7 +76,7 @@ impl Work {
 }
 
 /// The root's files with their contents.
-fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+pub fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files_under(root)
         .into_iter()
         .map(|p| {
@@ -360,15 +371,7 @@ resource "aws_sqs_queue" "this" {
 fn the_aws_provider_creates_a_queue_on_the_emulator_and_plans_no_change_after() {
     let moto = Moto::start();
     let w = Work::new(SQS_ROOT);
-    let config = crate::provider::cli_config(w.dir.path());
-    let run = |args: &[&str]| {
-        output(
-            w.command(args)
-                .env("TF_CLI_CONFIG_FILE", &config)
-                .output()
-                .expect("run stackform"),
-        )
-    };
+    let run = |args: &[&str]| w.run_with_mirror(args);
     let url = moto.endpoint();
     let plan = run(&["plan", "--dir", "infra", "--aws-endpoint", &url]);
     assert_eq!(

@@ -11,6 +11,7 @@ mod orchestrator;
 mod provider;
 mod references;
 mod schema;
+mod skip_type;
 mod summary;
 mod summary_secrets;
 mod support;
