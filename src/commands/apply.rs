@@ -131,10 +131,7 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
             target.label
         )
     })?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::terraform::runtime()?;
     let session = Session {
         bin,
         cwd,

@@ -61,10 +61,7 @@ pub fn run(args: &BootstrapArgs) -> Result<ExitCode> {
     if let Some(e) = &endpoint {
         eprintln!("{}", e.notice());
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::terraform::runtime()?;
     runtime.block_on(async {
         let session = Session {
             bin,

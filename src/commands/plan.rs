@@ -62,10 +62,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode> {
         eprintln!("{}", e.notice());
     }
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::terraform::runtime()?;
     runtime.block_on(async {
         let session = Arc::new(Session {
             bin,

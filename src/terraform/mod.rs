@@ -120,6 +120,17 @@ pub fn is_stale_plan(log: &[String]) -> bool {
     log.iter().any(|l| l.contains("Saved plan is stale"))
 }
 
+/// The runtime terraform runs under: one thread, the main one. Terraform's parent-death
+/// signal (see `child`) fires when the *thread* that spawned it ends, so terraform must never
+/// be spawned from a worker thread that may end first.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context as _;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
