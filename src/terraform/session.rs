@@ -208,17 +208,45 @@ impl Session {
             )),
             None => Vec::new(),
         };
-        let outcome = runner::run(
-            &self.bin.path,
-            &target.root,
-            &args,
-            &env,
-            capture_stdout,
-            &self.interrupts,
-            &mut sink,
-        )
-        .await
-        .map_err(|e| StepError::other(step, e))?;
+        let started = std::time::Instant::now();
+        let budget = self
+            .lock_timeout
+            .as_deref()
+            .and_then(|t| humantime::parse_duration(t).ok())
+            .unwrap_or_default();
+        let mut attempts = 0;
+        let outcome = loop {
+            attempts += 1;
+            let outcome = runner::run(
+                &self.bin.path,
+                &target.root,
+                &args,
+                &env,
+                capture_stdout,
+                &self.interrupts,
+                &mut sink,
+            )
+            .await
+            .map_err(|e| StepError::other(step, e))?;
+            // With S3 lock files, a lock released between terraform's failed attempt to take it
+            // and its read of who holds it ends the command with a lock error naming nobody,
+            // even under -lock-timeout. Nothing ran, so the step runs again, within the
+            // lock timeout (or once without one).
+            let vanished = outcome.interrupted == 0
+                && !outcome.code.is_some_and(|c| ok.contains(&c))
+                && state_lock(&outcome.log).is_some_and(|lock| lock.id.is_empty());
+            if vanished
+                && self.interrupts.count() == 0
+                && (attempts == 1 || (attempts <= 5 && started.elapsed() < budget))
+            {
+                sink(
+                    "the state lock was released while terraform looked for its holder; trying again",
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                continue;
+            }
+            break outcome;
+        };
         if outcome.interrupted > 0 {
             return Err(StepError {
                 step,
